@@ -6,8 +6,12 @@
 //! → writers ([`output`]).
 
 pub mod beat;
+pub mod cli;
+pub mod commands;
 pub mod metrics;
 pub mod model;
+pub mod output;
+pub mod scenario;
 pub mod simulate;
 pub mod solver;
 pub mod units;

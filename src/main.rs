@@ -1,1 +1,50 @@
-fn main() {}
+//! The `mitralsim` binary: parse arguments, call the library, map errors to exit codes.
+
+use clap::Parser;
+use mitralsim::cli::{Cli, Command};
+use mitralsim::commands::{self, exit_code};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let stdout = std::io::stdout().lock();
+    let result = match cli.command {
+        Command::Run {
+            scenario,
+            sets,
+            out,
+            quiet,
+        } => commands::run(scenario.as_deref(), &sets, out.as_deref(), quiet, stdout).map(
+            |outcome| {
+                if outcome.converged {
+                    exit_code::OK
+                } else {
+                    eprintln!(
+                        "warning: the periodic steady state was not reached in {} beats; \
+                         metrics are flagged \"converged\": false (raise solver.max_beats)",
+                        outcome.beats
+                    );
+                    exit_code::NOT_CONVERGED
+                }
+            },
+        ),
+        Command::Validate { scenario, sets } => commands::validate(&scenario, &sets).map(|s| {
+            println!(
+                "ok: {} is a valid scenario ({})",
+                scenario.display(),
+                s.name
+            );
+            exit_code::OK
+        }),
+        Command::Presets { name } => {
+            commands::presets(name.as_deref(), stdout).map(|()| exit_code::OK)
+        }
+    };
+    match result {
+        Ok(code) => ExitCode::from(code as u8),
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(e.exit_code() as u8)
+        }
+    }
+}

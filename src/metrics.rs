@@ -128,6 +128,15 @@ fn min_of(xs: impl Iterator<Item = f64>) -> f64 {
     xs.fold(f64::INFINITY, f64::min)
 }
 
+/// End-diastole: the sample where LV activation starts to rise (the clinical LVEDP point, at the
+/// onset of isovolumic contraction). With an inertial mitral valve the LV volume still peaks a
+/// little later, after contraction has begun, so max V_LV would read a systolic pressure.
+fn end_diastole_index(beat: &SampledBeat) -> Option<usize> {
+    let e = beat.col(Channel::ELv);
+    let n = beat.len();
+    (0..n).find(|&i| e[i] > 0.0 && e[(i + n - 1) % n] == 0.0)
+}
+
 impl Metrics {
     /// Compute every index from a beat sampled on a closed grid [0, RR].
     pub fn from_beat(beat: &SampledBeat, ctx: BeatContext) -> Metrics {
@@ -231,7 +240,7 @@ impl Metrics {
             la_pressure_mean_mmhg: mean(Channel::PLa),
             la_v_wave_mmhg: v_wave,
             lv_pressure_peak_mmhg: max_of(p_lv.iter().copied()),
-            lv_edp_mmhg: p_lv[i_edv],
+            lv_edp_mmhg: p_lv[end_diastole_index(beat).unwrap_or(i_edv)],
             aortic_pressure_systolic_mmhg: max_of(p_ao.iter().copied()),
             aortic_pressure_diastolic_mmhg: min_of(p_ao.iter().copied()),
             aortic_pressure_mean_mmhg: map,

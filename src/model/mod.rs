@@ -7,6 +7,7 @@
 
 pub mod chamber;
 pub mod circuit;
+pub mod clip;
 pub mod params;
 pub mod state;
 pub mod valve;

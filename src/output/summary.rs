@@ -1,0 +1,150 @@
+//! The human-readable summary printed by `mitralsim run`: the main metrics with units and the MR
+//! grade, in columns (one per simulated state).
+//!
+//! Why a table of rows: the same rows serve one column today and pre/post/change tomorrow, and the
+//! labels and units live in one list.
+
+use crate::metrics::Metrics;
+use std::io::{self, Write};
+
+/// One line of the table: a label, a unit and how to read the value.
+struct Row {
+    label: &'static str,
+    unit: &'static str,
+    decimals: usize,
+    value: fn(&Metrics) -> Option<f64>,
+}
+
+const fn row(
+    label: &'static str,
+    unit: &'static str,
+    decimals: usize,
+    value: fn(&Metrics) -> Option<f64>,
+) -> Row {
+    Row {
+        label,
+        unit,
+        decimals,
+        value,
+    }
+}
+
+/// Sections of the summary, in reading order.
+const SECTIONS: &[(&str, &[Row])] = &[
+    (
+        "Mitral regurgitation",
+        &[
+            row("Regurgitant volume", "mL", 1, |m| {
+                Some(m.regurgitant_volume_ml)
+            }),
+            row("Regurgitant fraction", "%", 1, |m| {
+                Some(m.regurgitant_fraction_pct)
+            }),
+            row("EROA (RVol/VTI)", "cm²", 3, |m| Some(m.eroa_cm2)),
+        ],
+    ),
+    (
+        "Mitral inflow",
+        &[
+            row("Mean gradient", "mmHg", 2, |m| {
+                Some(m.mitral_mean_gradient_mmhg)
+            }),
+            row("Peak gradient", "mmHg", 2, |m| {
+                Some(m.mitral_peak_gradient_mmhg)
+            }),
+            row("Valve area (MVA)", "cm²", 2, |m| m.mitral_valve_area_cm2),
+        ],
+    ),
+    (
+        "Left ventricle and output",
+        &[
+            row("End-diastolic volume", "mL", 1, |m| Some(m.lv_edv_ml)),
+            row("End-systolic volume", "mL", 1, |m| Some(m.lv_esv_ml)),
+            row("Ejection fraction", "%", 1, |m| {
+                Some(m.lv_ejection_fraction_pct)
+            }),
+            row("Total stroke volume", "mL", 1, |m| {
+                Some(m.lv_stroke_volume_ml)
+            }),
+            row("Forward stroke volume", "mL", 1, |m| {
+                Some(m.forward_stroke_volume_ml)
+            }),
+            row("Cardiac output", "L/min", 2, |m| {
+                Some(m.cardiac_output_l_min)
+            }),
+            row("LV peak pressure", "mmHg", 1, |m| {
+                Some(m.lv_pressure_peak_mmhg)
+            }),
+            row("LV end-diastolic pressure", "mmHg", 1, |m| {
+                Some(m.lv_edp_mmhg)
+            }),
+        ],
+    ),
+    (
+        "Pressures",
+        &[
+            row("LA mean pressure", "mmHg", 1, |m| {
+                Some(m.la_pressure_mean_mmhg)
+            }),
+            row("LA v-wave", "mmHg", 1, |m| Some(m.la_v_wave_mmhg)),
+            row("Aortic systolic", "mmHg", 1, |m| {
+                Some(m.aortic_pressure_systolic_mmhg)
+            }),
+            row("Aortic diastolic", "mmHg", 1, |m| {
+                Some(m.aortic_pressure_diastolic_mmhg)
+            }),
+            row("Aortic mean", "mmHg", 1, |m| {
+                Some(m.aortic_pressure_mean_mmhg)
+            }),
+            row("Pulmonary artery systolic", "mmHg", 1, |m| {
+                Some(m.pulmonary_artery_systolic_mmhg)
+            }),
+            row("Pulmonary artery mean", "mmHg", 1, |m| {
+                Some(m.pulmonary_artery_mean_mmhg)
+            }),
+            row("Pulmonary venous mean", "mmHg", 1, |m| {
+                Some(m.pulmonary_venous_mean_mmhg)
+            }),
+            row("SVR", "dyn·s/cm⁵", 0, |m| {
+                Some(m.systemic_vascular_resistance_dyn_s_cm5)
+            }),
+        ],
+    ),
+];
+
+const LABEL_WIDTH: usize = 28;
+const COLUMN_WIDTH: usize = 12;
+
+/// Write the table with one column per `(title, metrics)`.
+pub fn write(columns: &[(&str, &Metrics)], mut out: impl Write) -> io::Result<()> {
+    let header: String = columns
+        .iter()
+        .map(|(title, _)| format!("{title:>COLUMN_WIDTH$}"))
+        .collect();
+    writeln!(out, "{:LABEL_WIDTH$}{header}", "")?;
+    let grades: String = columns
+        .iter()
+        .map(|(_, m)| format!("{:>COLUMN_WIDTH$}", m.mr_grade.as_str()))
+        .collect();
+    writeln!(out, "{:LABEL_WIDTH$}{grades}", "MR grade (ASE 2017)")?;
+    for (section, rows) in SECTIONS {
+        writeln!(out, "{section}")?;
+        for r in *rows {
+            let cells: String = columns
+                .iter()
+                .map(|(_, m)| match (r.value)(m) {
+                    Some(v) => format!("{:>COLUMN_WIDTH$.*}", r.decimals, v),
+                    None => format!("{:>COLUMN_WIDTH$}", "n/a"),
+                })
+                .collect();
+            writeln!(
+                out,
+                "  {:w$}{cells}  {}",
+                r.label,
+                r.unit,
+                w = LABEL_WIDTH - 2
+            )?;
+        }
+    }
+    out.flush()
+}

@@ -1,0 +1,119 @@
+//! The merged table into the raw serde mirror. Why its own module: serde's messages ("unknown
+//! field `x`, expected one of ...", "invalid type: string, expected f64") name neither the full
+//! key path nor the place; here they are reworded into `key.path = value: expected ...` and
+//! located at the line (or --set argument) that wrote the key.
+
+use serde_path_to_error::Segment;
+use toml::Value;
+
+use super::error::{closest, Problem};
+use super::layer::{get_path, Layer};
+use super::raw::RawScenario;
+
+pub(crate) fn decode(layer: &Layer) -> Result<RawScenario, Problem> {
+    serde_path_to_error::deserialize(Value::Table(layer.table.clone())).map_err(|err| {
+        let path = err
+            .path()
+            .iter()
+            .filter_map(|seg| match seg {
+                Segment::Map { key } => Some(key.clone()),
+                Segment::Seq { index } => Some(index.to_string()),
+                Segment::Enum { variant } => Some(variant.clone()),
+                Segment::Unknown => None,
+            })
+            .collect::<Vec<_>>()
+            .join(".");
+        let message = reword(&path, err.inner().message(), &layer.table);
+        Problem::new(layer.source(&path), message)
+    })
+}
+
+/// A serde message about the key at `path`, in the words of the scenario format.
+fn reword(path: &str, message: &str, table: &toml::Table) -> String {
+    if message.starts_with("unknown field") {
+        // "unknown field `x`, expected one of `a`, `b`": the first quoted word is the key.
+        let quoted: Vec<&str> = message.split('`').skip(1).step_by(2).collect();
+        if let Some((_, expected)) = quoted.split_first() {
+            let hint = path
+                .rsplit('.')
+                .next()
+                .and_then(|key| closest(key, expected))
+                .map(|k| format!(" (did you mean {k}?)"))
+                .unwrap_or_default();
+            let place = match path.rfind('.') {
+                Some(i) => format!("in [{}]", &path[..i]),
+                None => "at the top level".to_owned(),
+            };
+            return format!(
+                "unknown key {path} {place}{hint}; expected one of: {}",
+                expected.join(", ")
+            );
+        }
+    }
+    if let Some((_, expected)) = message
+        .strip_prefix("invalid type: ")
+        .and_then(|m| m.rsplit_once(", expected "))
+    {
+        let expected = match expected {
+            "f64" => "a number",
+            "i64" => "an integer",
+            e if e.starts_with("struct ") => "a table",
+            e => e,
+        };
+        return match get_path(table, path) {
+            Some(value) => format!("{path} = {value}: expected {expected}"),
+            None => format!("{path}: expected {expected}"),
+        };
+    }
+    format!("{path}: {message}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode_err(text: &str) -> String {
+        let layer = Layer::parse(text, "f.toml", None).expect("valid TOML");
+        decode(&layer).expect_err("invalid").render("f.toml")
+    }
+
+    #[test]
+    fn unknown_keys_name_path_line_section_and_choices() {
+        let msg = decode_err("version = 1\n[valves.mitral]\nlaw = \"diode\"\neroa_cm = 1\n");
+        assert!(
+            msg.starts_with(
+                "f.toml:4: unknown key valves.mitral.eroa_cm in [valves.mitral] \
+                 (did you mean eroa_cm2?); expected one of: law, rmin, rmax,"
+            ),
+            "{msg}"
+        );
+        let msg = decode_err("version = 1\n\n[valvs.mitral]\nlaw = 1\n");
+        assert!(
+            msg.starts_with("f.toml:3: unknown key valvs at the top level (did you mean valves?)"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn wrong_types_name_the_value() {
+        assert_eq!(
+            decode_err("version = 1\n[heart]\nrate_bpm = \"fast\"\n"),
+            "f.toml:3: heart.rate_bpm = \"fast\": expected a number"
+        );
+        assert_eq!(
+            decode_err("version = 1\n[solver]\nmax_beats = 2.5\n"),
+            "f.toml:3: solver.max_beats = 2.5: expected an integer"
+        );
+        assert_eq!(
+            decode_err("version = 1\nheart = 75\n"),
+            "f.toml:2: heart = 75: expected a table"
+        );
+    }
+
+    #[test]
+    fn integers_are_numbers() {
+        let layer = Layer::parse("version = 1\n[heart]\nrate_bpm = 75\n", "f", None).expect("ok");
+        let raw = decode(&layer).expect("valid");
+        assert_eq!(raw.heart.and_then(|h| h.rate_bpm), Some(75.0));
+    }
+}

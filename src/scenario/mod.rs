@@ -1,0 +1,295 @@
+//! The scenario reader: a TOML file (format version 1, docs/scenario-format.md), its presets and
+//! the `--set` overrides, turned into validated model parameters. Why a module: this is the one
+//! boundary between what a researcher types and what the physics sees; everything it refuses is
+//! reported with the key path and the line (or argument) to fix.
+//!
+//! Pipeline: `layer` (parse, with the line of every key) → `preset` (chain of presets, each
+//! checked for `version`) → `merge` (file over presets, then `set` over both) → `decode` (serde
+//! mirror in `raw`, unknown keys and wrong types) → `validate` (ranges and defaults via `check`)
+//! → [`Scenario`], whose `resolved_toml` is the merged raw scenario with every default written out.
+
+mod check;
+mod decode;
+mod error;
+mod layer;
+mod merge;
+mod preset;
+mod raw;
+mod set;
+mod validate;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+pub use error::{ErrorKind, Problem, ScenarioError, Source};
+
+use crate::model::{ModelParams, State};
+use crate::solver::SteadyStateSettings;
+use preset::{FileRef, Loaded};
+
+/// The scenario file format this reader understands (`version = 1`).
+pub const FORMAT_VERSION: i64 = 1;
+
+/// The scenario run when no file is given.
+pub const DEFAULT_PRESET: &str = "secondary-mr-hf";
+
+const BUILTIN_PRESETS: [(&str, &str); 4] = [
+    (
+        "regazzoni2022",
+        include_str!("../../scenarios/regazzoni2022.toml"),
+    ),
+    ("normal", include_str!("../../scenarios/normal.toml")),
+    (
+        "primary-mr-severe",
+        include_str!("../../scenarios/primary-mr-severe.toml"),
+    ),
+    (
+        "secondary-mr-hf",
+        include_str!("../../scenarios/secondary-mr-hf.toml"),
+    ),
+];
+
+/// Built-in presets: (name, TOML text) of every file in scenarios/, compiled in.
+pub fn builtin_presets() -> &'static [(&'static str, &'static str)] {
+    &BUILTIN_PRESETS
+}
+
+/// A validated scenario, ready to simulate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    /// The `name` key, else the file stem, else the preset name. Safe as a directory name.
+    pub name: String,
+    pub description: Option<String>,
+    /// The file it was loaded from; `None` for the built-in default and for [`load_str`].
+    pub source: Option<PathBuf>,
+    pub params: ModelParams,
+    /// The full state: the 12 `[initial]` values, valves at rest.
+    pub initial: State,
+    pub solver: SteadyStateSettings,
+    /// Output step of the sampled beat (s).
+    pub waveform_step_s: f64,
+    /// The fully merged scenario (presets expanded, --set applied, no `preset` key), every key
+    /// explicit, as canonical TOML: loading it again gives the same scenario.
+    pub resolved_toml: String,
+    /// Hex SHA-256 of `resolved_toml`.
+    pub sha256: String,
+}
+
+/// Load a scenario file (or, for `None`, the built-in [`DEFAULT_PRESET`]) and apply `sets`
+/// (`"key.path=value"` strings from `--set`).
+pub fn load(path: Option<&Path>, sets: &[String]) -> Result<Scenario, ScenarioError> {
+    let Some(path) = path else {
+        let (name, text) = builtin(DEFAULT_PRESET).ok_or_else(|| {
+            ScenarioError::invalid(
+                DEFAULT_PRESET,
+                vec![Problem::new(None, "the default preset is not built in")],
+            )
+        })?;
+        let file = FileRef::builtin(name, None);
+        let named_after = PathBuf::from(&file.display);
+        return load_file(text, file, Some(&named_after), sets);
+    };
+    let text = fs::read_to_string(path).map_err(|error| ScenarioError::Io {
+        context: String::new(),
+        what: "scenario file",
+        path: path.to_path_buf(),
+        error,
+    })?;
+    let file = FileRef {
+        display: path.display().to_string(),
+        identity: fs::canonicalize(path)
+            .unwrap_or_else(|_| path.to_path_buf())
+            .display()
+            .to_string(),
+        base_dir: path.parent().map(Path::to_path_buf),
+        preset: None,
+    };
+    let mut scenario = load_file(&text, file, Some(path), sets)?;
+    scenario.source = Some(path.to_path_buf());
+    Ok(scenario)
+}
+
+/// Load a scenario from text. `origin` names it in messages (and, if it ends in `.toml`, gives
+/// the default name); relative preset paths are resolved against `base_dir` (`None`: the
+/// current directory).
+pub fn load_str(
+    text: &str,
+    origin: &str,
+    base_dir: Option<&Path>,
+    sets: &[String],
+) -> Result<Scenario, ScenarioError> {
+    let file = FileRef {
+        display: origin.to_owned(),
+        identity: format!("text:{origin}"),
+        base_dir: base_dir.map(Path::to_path_buf),
+        preset: None,
+    };
+    let named_after = Path::new(origin);
+    let is_file_name = origin.ends_with(".toml");
+    load_file(text, file, is_file_name.then_some(named_after), sets)
+}
+
+fn builtin(name: &str) -> Option<(&'static str, &'static str)> {
+    BUILTIN_PRESETS.iter().find(|(n, _)| *n == name).copied()
+}
+
+/// `named_after`: the file whose stem names the scenario if it has no `name` key.
+fn load_file(
+    text: &str,
+    file: FileRef,
+    named_after: Option<&Path>,
+    sets: &[String],
+) -> Result<Scenario, ScenarioError> {
+    let origin = file.display.clone();
+    let invalid = |problems| ScenarioError::invalid(&origin, problems);
+    let Loaded { layer, preset } = preset::load_chain(text, &file, &origin, &mut Vec::new())?;
+    let layer = merge::merge(layer, set::parse_sets(sets).map_err(invalid)?);
+    let mut raw = decode::decode(&layer).map_err(|p| invalid(vec![p]))?;
+    let fallback = name_fallback(named_after, preset.as_deref());
+    let valid = validate::validate(
+        &mut raw,
+        &layer,
+        fallback.as_ref().map(|(n, w)| (n.as_str(), *w)),
+    )
+    .map_err(invalid)?;
+    let resolved_toml = toml::to_string(&raw).map_err(|e| {
+        invalid(vec![Problem::new(
+            None,
+            format!("cannot write the resolved scenario: {e}"),
+        )])
+    })?;
+    let sha256 = Sha256::digest(resolved_toml.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok(Scenario {
+        name: valid.name,
+        description: raw.description.clone(),
+        source: None,
+        params: valid.params,
+        initial: valid.initial,
+        solver: valid.solver,
+        waveform_step_s: valid.waveform_step_s,
+        resolved_toml,
+        sha256,
+    })
+}
+
+/// The name of a scenario without a `name` key: the stem of its file, else the name of the
+/// preset it starts from. (A preset's own `name` is not inherited: it names an output directory.)
+fn name_fallback(
+    named_after: Option<&Path>,
+    preset: Option<&str>,
+) -> Option<(String, &'static str)> {
+    let stem = |p: &Path| p.file_stem().map(|s| s.to_string_lossy().into_owned());
+    if let Some(path) = named_after {
+        return stem(path).map(|s| (s, "the file name"));
+    }
+    let preset = preset?;
+    let name = builtin(preset)
+        .map(|(n, _)| n.to_owned())
+        .or_else(|| stem(Path::new(preset)))?;
+    Some((name, "the preset name"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sets(args: &[&str]) -> Vec<String> {
+        args.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn default_is_the_builtin_preset() {
+        let s = load(None, &[]).expect("built-in default loads");
+        assert_eq!(s.name, DEFAULT_PRESET);
+        assert_eq!(s.source, None);
+        assert_eq!(s.sha256.len(), 64);
+    }
+
+    #[test]
+    fn name_falls_back_to_stem_then_preset() {
+        let s = load_str("version = 1", "dir/my-run.toml", None, &[]).expect("valid");
+        assert_eq!(s.name, "my-run");
+        let s = load_str("version = 1\npreset = \"normal\"", "<stdin>", None, &[]).expect("valid");
+        assert_eq!(s.name, "normal");
+        let s = load_str("version = 1", "<stdin>", None, &[]).expect("valid");
+        assert_eq!(s.name, "scenario");
+        let e = load_str("version = 1", "my run.toml", None, &[]).expect_err("bad stem");
+        assert!(
+            e.to_string()
+                .starts_with("my run.toml: no `name` key, and the file name \"my run\""),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_file_is_named_after_its_stem_whatever_its_extension() {
+        let path = std::env::temp_dir().join(format!("mitralsim-stem-{}.txt", std::process::id()));
+        fs::write(&path, "version = 1\n").expect("temp file");
+        let s = load(Some(&path), &[]);
+        let _ = fs::remove_file(&path);
+        let s = s.expect("valid");
+        assert_eq!(s.name, format!("mitralsim-stem-{}", std::process::id()));
+        assert_eq!(s.source.as_deref(), Some(path.as_path()));
+    }
+
+    #[test]
+    fn set_switches_the_law_of_a_preset_valve() {
+        let text = "version = 1\npreset = \"regazzoni2022\"\n";
+        let s = load_str(
+            text,
+            "x.toml",
+            None,
+            &sets(&["valves.mitral.law=orifice", "valves.mitral.eroa_cm2=0.3"]),
+        )
+        .expect("diode keys of the preset are dropped");
+        match s.params.valves[0] {
+            crate::model::params::ValveLaw::Orifice(o) => assert_eq!(o.eroa_cm2, 0.3),
+            other => panic!("{other:?}"),
+        }
+        assert!(!s.resolved_toml.contains("rmin = 0.0075\n\n[valves.aortic]"));
+    }
+
+    #[test]
+    fn set_errors_point_at_the_argument() {
+        let text = "version = 1\n[valves.mitral]\nlaw = \"orifice\"\n";
+        let e = load_str(text, "x.toml", None, &sets(&["valves.mitral.eroa_cm2=9"]))
+            .expect_err("eroa ≥ area");
+        assert_eq!(
+            e.to_string(),
+            "--set valves.mitral.eroa_cm2=9: valves.mitral.eroa_cm2 = 9: must be smaller than \
+             the open area valves.mitral.area_cm2 = 7.7"
+        );
+        let e = load_str(text, "x.toml", None, &sets(&["valves.mitral.eroa=0.2"]))
+            .expect_err("unknown key");
+        assert!(
+            e.to_string().starts_with(
+                "--set valves.mitral.eroa=0.2: unknown key valves.mitral.eroa in [valves.mitral]"
+            ),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn resolved_toml_round_trips() {
+        let text = "version = 1\npreset = \"regazzoni2022\"\ndescription = \"d\"\n\
+                    [chambers.lv]\npassive = \"exponential\"\np0_mmhg = 0.9\nbeta_per_ml = 0.02\n\
+                    [valves.mitral]\nlaw = \"orifice\"\neroa_cm2 = 0.35\n\
+                    [initial]\nblood_volume_ml = 1800\n";
+        let a = load_str(text, "rt.toml", None, &sets(&["heart.rate_bpm=68.5"])).expect("valid");
+        assert!(!a.resolved_toml.contains("\npreset ="));
+        let b = load_str(&a.resolved_toml, "resolved", None, &[]).expect("resolved reloads");
+        assert_eq!(a.params, b.params);
+        assert_eq!(a.initial, b.initial);
+        assert_eq!(a.solver, b.solver);
+        assert_eq!(a.name, b.name);
+        assert_eq!(a.description, b.description);
+        assert_eq!(a.waveform_step_s, b.waveform_step_s);
+        assert_eq!(a.resolved_toml, b.resolved_toml);
+        assert_eq!(a.sha256, b.sha256);
+    }
+}
