@@ -9,6 +9,7 @@ pub mod chamber;
 pub mod circuit;
 pub mod clip;
 pub mod params;
+pub mod repair;
 pub mod state;
 pub mod valve;
 

@@ -70,6 +70,8 @@ pub struct Scenario {
     pub solver: SteadyStateSettings,
     /// Output step of the sampled beat (s).
     pub waveform_step_s: f64,
+    /// The `[clip]` section: when present, `run` simulates before and after the repair.
+    pub clip: Option<crate::model::repair::Repair>,
     /// The fully merged scenario (presets expanded, --set applied, no `preset` key), every key
     /// explicit, as canonical TOML: loading it again gives the same scenario.
     pub resolved_toml: String,
@@ -172,6 +174,7 @@ fn load_file(
         initial: valid.initial,
         solver: valid.solver,
         waveform_step_s: valid.waveform_step_s,
+        clip: None,
         resolved_toml,
         sha256,
     })
