@@ -4,12 +4,10 @@
 //! code; everything else is testable library code. Data flows one way: scenario → simulation →
 //! writers.
 
-use crate::metrics::Metrics;
-use crate::output::metrics_json::{self, MetricsFile, ScenarioInfo, SolverInfo};
+use crate::output::metrics_json::{self, MetricsFile, ScenarioInfo};
 use crate::output::{summary, waveforms_csv};
 use crate::scenario::{self, Scenario, ScenarioError};
-use crate::simulate::Simulation;
-use crate::solver::SolverError;
+use crate::simulate::{Comparison, RunError};
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -29,11 +27,8 @@ pub enum CommandError {
     Scenario(#[from] ScenarioError),
     #[error("unknown preset {name:?}; built-in presets: {available}")]
     UnknownPreset { name: String, available: String },
-    #[error("the solver failed for scenario {scenario}: {source}")]
-    Solver {
-        scenario: String,
-        source: SolverError,
-    },
+    #[error("the simulation failed for scenario {scenario}: {source}")]
+    Run { scenario: String, source: RunError },
     #[error("cannot write {}: {source}", path.display())]
     Write { path: PathBuf, source: io::Error },
 }
@@ -42,7 +37,11 @@ impl CommandError {
     pub fn exit_code(&self) -> i32 {
         match self {
             CommandError::Scenario(_) | CommandError::UnknownPreset { .. } => exit_code::BAD_INPUT,
-            CommandError::Solver { .. } => exit_code::SOLVER_FAILURE,
+            CommandError::Run {
+                source: RunError::Repair(_),
+                ..
+            } => exit_code::BAD_INPUT,
+            CommandError::Run { .. } => exit_code::SOLVER_FAILURE,
             CommandError::Write { .. } => exit_code::IO,
         }
     }
@@ -52,17 +51,27 @@ impl CommandError {
 #[derive(Debug)]
 pub struct RunOutcome {
     pub out_dir: PathBuf,
-    pub converged: bool,
-    pub beats: u32,
-    pub metrics: Metrics,
+    pub result: Comparison,
+}
+
+impl RunOutcome {
+    /// Beats of the state(s) that did not converge, for the warning.
+    pub fn unconverged_beats(&self) -> Option<u32> {
+        let r = &self.result;
+        std::iter::once(&r.pre)
+            .chain(r.post.as_ref().map(|p| &p.sim))
+            .find(|s| !s.steady.converged)
+            .map(|s| s.steady.beats)
+    }
 }
 
 pub const METRICS_FILE: &str = "metrics.json";
 pub const WAVEFORMS_FILE: &str = "waveforms.csv";
 pub const RESOLVED_SCENARIO_FILE: &str = "scenario.resolved.toml";
 
-/// `mitralsim run`: simulate, write DIR/{metrics.json, waveforms.csv, scenario.resolved.toml}
-/// and print the summary to `stdout` unless `quiet`.
+/// `mitralsim run`: simulate (before and, with a clip, after the repair), write
+/// DIR/{metrics.json, waveforms.csv, scenario.resolved.toml} and print the summary to `stdout`
+/// unless `quiet`.
 pub fn run(
     scenario_path: Option<&Path>,
     sets: &[String],
@@ -71,60 +80,64 @@ pub fn run(
     mut stdout: impl Write,
 ) -> Result<RunOutcome, CommandError> {
     let scenario = scenario::load(scenario_path, sets)?;
-    let solver_failed = |source| CommandError::Solver {
+    let run_failed = |source| CommandError::Run {
         scenario: scenario.name.clone(),
         source,
     };
-    let sim = Simulation::run(scenario.params.clone(), scenario.initial, &scenario.solver)
-        .map_err(solver_failed)?;
-    let waveforms = sim
-        .waveforms(scenario.waveform_step_s)
-        .map_err(solver_failed)?;
+    let result = Comparison::run(&scenario).map_err(run_failed)?;
+    let waveform_of = |sim: &crate::simulate::Simulation, state| {
+        sim.waveforms(scenario.waveform_step_s)
+            .map_err(|source| run_failed(RunError::Solver { state, source }))
+    };
+    let pre_waveforms = waveform_of(&result.pre, "pre")?;
+    let post_waveforms = match &result.post {
+        Some(p) => Some(waveform_of(&p.sim, "post")?),
+        None => None,
+    };
 
     let out_dir = out
         .map(Path::to_path_buf)
         .unwrap_or_else(|| Path::new("output").join(&scenario.name));
-    let write_err = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| CommandError::Write { path, source }
-    };
     fs::create_dir_all(&out_dir).map_err(write_err(&out_dir))?;
 
     let resolved_path = out_dir.join(RESOLVED_SCENARIO_FILE);
     fs::write(&resolved_path, &scenario.resolved_toml).map_err(write_err(&resolved_path))?;
 
-    let metrics_path = out_dir.join(METRICS_FILE);
-    let file = MetricsFile {
-        mitralsim_version: metrics_json::MITRALSIM_VERSION,
-        scenario: scenario_info(&scenario),
-        scenario_sha256: &scenario.sha256,
-        solver: SolverInfo::new(
-            &scenario.solver,
-            sim.steady.last_change_ml,
-            sim.steady.stats,
-        ),
-        pre: &sim.metrics,
-    };
-    write_file(&metrics_path, |w| metrics_json::write(&file, w))?;
+    let file = MetricsFile::new(
+        scenario_info(&scenario),
+        &scenario.sha256,
+        &scenario.solver,
+        &result,
+    );
+    write_file(&out_dir.join(METRICS_FILE), |w| {
+        metrics_json::write(&file, w)
+    })?;
 
-    let waveforms_path = out_dir.join(WAVEFORMS_FILE);
-    write_file(&waveforms_path, |w| {
-        waveforms_csv::write(&[("pre", &waveforms)], w)
+    let mut beats = vec![("pre", &pre_waveforms)];
+    beats.extend(post_waveforms.as_ref().map(|b| ("post", b)));
+    write_file(&out_dir.join(WAVEFORMS_FILE), |w| {
+        waveforms_csv::write(&beats, w)
     })?;
 
     if !quiet {
-        print_run_header(&scenario, &sim, &mut stdout).map_err(write_err(Path::new("stdout")))?;
-        summary::write(&[("pre", &sim.metrics)], &mut stdout)
-            .map_err(write_err(Path::new("stdout")))?;
-        writeln!(stdout, "\nOutputs in {}", out_dir.display())
-            .map_err(write_err(Path::new("stdout")))?;
+        let stdout_err = write_err(Path::new("stdout"));
+        print_run_header(&scenario, &result, &mut stdout)
+            .and_then(|()| {
+                summary::write(
+                    &result.pre.metrics,
+                    result.post.as_ref().map(|p| &p.sim.metrics),
+                    &mut stdout,
+                )
+            })
+            .and_then(|()| writeln!(stdout, "\nOutputs in {}", out_dir.display()))
+            .map_err(stdout_err)?;
     }
-    Ok(RunOutcome {
-        out_dir,
-        converged: sim.steady.converged,
-        beats: sim.steady.beats,
-        metrics: sim.metrics,
-    })
+    Ok(RunOutcome { out_dir, result })
+}
+
+fn write_err(path: &Path) -> impl FnOnce(io::Error) -> CommandError {
+    let path = path.to_path_buf();
+    move |source| CommandError::Write { path, source }
 }
 
 fn scenario_info(s: &Scenario) -> ScenarioInfo<'_> {
@@ -136,7 +149,7 @@ fn scenario_info(s: &Scenario) -> ScenarioInfo<'_> {
     }
 }
 
-fn print_run_header(s: &Scenario, sim: &Simulation, mut out: impl Write) -> io::Result<()> {
+fn print_run_header(s: &Scenario, result: &Comparison, mut out: impl Write) -> io::Result<()> {
     let source = match &s.source {
         Some(p) => p.display().to_string(),
         None => "built-in default".to_string(),
@@ -150,20 +163,47 @@ fn print_run_header(s: &Scenario, sim: &Simulation, mut out: impl Write) -> io::
     if let Some(d) = &s.description {
         writeln!(out, "{d}")?;
     }
-    let st = &sim.steady;
-    if st.converged {
+    let states =
+        std::iter::once(("pre", &result.pre)).chain(result.post.as_ref().map(|p| ("post", &p.sim)));
+    for (state, sim) in states {
+        let st = &sim.steady;
+        let verdict = if st.converged {
+            "periodic steady state after"
+        } else {
+            "NOT CONVERGED after"
+        };
         writeln!(
             out,
-            "Periodic steady state after {} beats (last change {:.1e} mL < {:.0e} mL)\n",
+            "{state:>4}: {verdict} {} beats (last change {:.1e} mL, tolerance {:.0e} mL)",
             st.beats, st.last_change_ml, s.solver.tol_ml
-        )
-    } else {
-        writeln!(
-            out,
-            "NOT CONVERGED after {} beats (last change {:.1e} mL, tolerance {:.0e} mL)\n",
-            st.beats, st.last_change_ml, s.solver.tol_ml
-        )
+        )?;
     }
+    if let Some(p) = &result.post {
+        let r = &p.repair;
+        let clips: Vec<String> = r
+            .clips
+            .iter()
+            .map(|c| format!("{} at {:.1} mm", c.size, c.position_mm))
+            .collect();
+        let orifices: Vec<String> = r
+            .orifice_areas_cm2
+            .iter()
+            .map(|a| format!("{a:.2}"))
+            .collect();
+        writeln!(
+            out,
+            "clip ({} model{}{}): EROA {:.3} → {:.3} cm², valve area {:.2} → {:.2} cm² (orifices {} cm²)",
+            r.model,
+            if clips.is_empty() { "" } else { ": " },
+            clips.join(", "),
+            r.pre_eroa_cm2,
+            r.eroa_cm2,
+            r.pre_area_cm2,
+            r.area_cm2,
+            orifices.join(" + ")
+        )?;
+    }
+    writeln!(out)
 }
 
 /// Create `path` and hand a buffered writer to `write`.

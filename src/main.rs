@@ -16,15 +16,14 @@ fn main() -> ExitCode {
             quiet,
         } => commands::run(scenario.as_deref(), &sets, out.as_deref(), quiet, stdout).map(
             |outcome| {
-                if outcome.converged {
-                    exit_code::OK
-                } else {
+                if let Some(beats) = outcome.unconverged_beats() {
                     eprintln!(
-                        "warning: the periodic steady state was not reached in {} beats; \
-                         metrics are flagged \"converged\": false (raise solver.max_beats)",
-                        outcome.beats
+                        "warning: the periodic steady state was not reached in {beats} beats; \
+                         metrics are flagged \"converged\": false (raise solver.max_beats)"
                     );
                     exit_code::NOT_CONVERGED
+                } else {
+                    exit_code::OK
                 }
             },
         ),

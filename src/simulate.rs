@@ -6,8 +6,10 @@
 
 use crate::beat::SampledBeat;
 use crate::metrics::{BeatContext, Metrics, METRICS_STEP_S};
+use crate::model::repair::{RepairError, RepairOutcome};
 use crate::model::state::blood_volume_ml;
 use crate::model::{Circuit, ModelParams, State};
+use crate::scenario::Scenario;
 use crate::solver::{run_to_steady_state, SolverError, SteadyState, SteadyStateSettings};
 
 /// Result of one run.
@@ -56,5 +58,59 @@ impl Simulation {
             &grid,
             self.settings.tolerances,
         )
+    }
+}
+
+/// A patient before and, when the scenario places a clip, after the repair.
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    pub pre: Simulation,
+    pub post: Option<PostClip>,
+}
+
+/// The repaired state.
+#[derive(Debug, Clone)]
+pub struct PostClip {
+    pub sim: Simulation,
+    pub repair: RepairOutcome,
+}
+
+/// Why a scenario could not be simulated.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RunError {
+    #[error("{state}-clip state: {source}")]
+    Solver {
+        state: &'static str,
+        source: SolverError,
+    },
+    #[error("clip: {0}")]
+    Repair(#[from] RepairError),
+}
+
+impl Comparison {
+    /// Run the scenario to steady state; with a clip, run the repaired valve too, starting from
+    /// the pre-clip steady state: the same patient (same blood volume), acutely repaired.
+    pub fn run(scenario: &Scenario) -> Result<Self, RunError> {
+        let solver_err = |state| move |source| RunError::Solver { state, source };
+        let pre = Simulation::run(scenario.params.clone(), scenario.initial, &scenario.solver)
+            .map_err(solver_err("pre"))?;
+        let post = match &scenario.clip {
+            None => None,
+            Some(repair) => {
+                let (params, outcome) = repair.apply(&scenario.params)?;
+                let sim = Simulation::run(params, pre.steady.state, &scenario.solver)
+                    .map_err(solver_err("post"))?;
+                Some(PostClip {
+                    sim,
+                    repair: outcome,
+                })
+            }
+        };
+        Ok(Self { pre, post })
+    }
+
+    /// Both states reached their periodic steady state.
+    pub fn converged(&self) -> bool {
+        self.pre.steady.converged && self.post.as_ref().is_none_or(|p| p.sim.steady.converged)
     }
 }

@@ -199,7 +199,7 @@ fn solver_failure_exits_3() {
         .arg(tempfile::tempdir().unwrap().path())
         .assert()
         .code(3)
-        .stderr(predicate::str::contains("solver failed"));
+        .stderr(predicate::str::contains("simulation failed"));
 }
 
 #[test]

@@ -29,11 +29,23 @@ pub enum Repair {
     Device(DeviceRepair),
 }
 
+/// One placed clip, as reported in metrics.json.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PlacedClip {
+    pub size: String,
+    pub position_mm: f64,
+}
+
 /// The post-clip mitral valve.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RepairOutcome {
     /// "direct" or "device".
     pub model: &'static str,
+    /// The device's clips, ordered as given (empty for the direct model).
+    pub clips: Vec<PlacedClip>,
+    /// Pre-clip A_min and A_max of the mitral orifice (cm²).
+    pub pre_eroa_cm2: f64,
+    pub pre_area_cm2: f64,
     /// A_min of the post-clip orifice law (cm²); never below a competent valve's leak.
     pub eroa_cm2: f64,
     /// A_max of the post-clip orifice law (cm²): the sum of `orifice_areas_cm2`.
@@ -62,6 +74,9 @@ impl Repair {
         let outcome = match self {
             Repair::Direct { eroa_cm2, area_cm2 } => RepairOutcome {
                 model: "direct",
+                clips: Vec::new(),
+                pre_eroa_cm2: pre.eroa_cm2,
+                pre_area_cm2: pre.area_cm2,
                 eroa_cm2: *eroa_cm2,
                 area_cm2: *area_cm2,
                 orifice_areas_cm2: vec![*area_cm2],
@@ -80,6 +95,16 @@ impl Repair {
                 } = apply_clips(&geometry, &d.clips)?;
                 RepairOutcome {
                     model: "device",
+                    clips: d
+                        .clips
+                        .iter()
+                        .map(|c| PlacedClip {
+                            size: c.size.to_string(),
+                            position_mm: c.position_mm,
+                        })
+                        .collect(),
+                    pre_eroa_cm2: pre.eroa_cm2,
+                    pre_area_cm2: pre.area_cm2,
                     eroa_cm2: eroa_cm2.max(COMPETENT_EROA_CM2),
                     area_cm2: mva_cm2,
                     orifice_areas_cm2,

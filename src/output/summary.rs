@@ -115,34 +115,62 @@ const SECTIONS: &[(&str, &[Row])] = &[
 const LABEL_WIDTH: usize = 28;
 const COLUMN_WIDTH: usize = 12;
 
-/// Write the table with one column per `(title, metrics)`.
-pub fn write(columns: &[(&str, &Metrics)], mut out: impl Write) -> io::Result<()> {
-    let header: String = columns
+/// Post-clip mean transmitral gradient above which outcomes are worse (validation-targets.md:
+/// > 5 mmHg in several cohorts, echo cut-offs 4.4–5).
+pub const STENOSIS_GRADIENT_MMHG: f64 = 5.0;
+
+fn cell(v: Option<f64>, decimals: usize, signed: bool) -> String {
+    match v {
+        Some(v) if signed => format!("{:>+COLUMN_WIDTH$.*}", decimals, v),
+        Some(v) => format!("{:>COLUMN_WIDTH$.*}", decimals, v),
+        None => format!("{:>COLUMN_WIDTH$}", "n/a"),
+    }
+}
+
+/// Write the table: one column for `pre`, or pre, post and change when a clip was simulated.
+/// Flags a post-clip mean gradient above [`STENOSIS_GRADIENT_MMHG`].
+pub fn write(pre: &Metrics, post: Option<&Metrics>, mut out: impl Write) -> io::Result<()> {
+    let titles: &[&str] = if post.is_some() {
+        &["pre", "post", "change"]
+    } else {
+        &["pre"]
+    };
+    let header: String = titles
         .iter()
-        .map(|(title, _)| format!("{title:>COLUMN_WIDTH$}"))
+        .map(|t| format!("{t:>COLUMN_WIDTH$}"))
         .collect();
     writeln!(out, "{:LABEL_WIDTH$}{header}", "")?;
-    let grades: String = columns
-        .iter()
-        .map(|(_, m)| format!("{:>COLUMN_WIDTH$}", m.mr_grade.as_str()))
-        .collect();
+    let mut grades = format!("{:>COLUMN_WIDTH$}", pre.mr_grade.as_str());
+    if let Some(post) = post {
+        grades += &format!("{:>COLUMN_WIDTH$}", post.mr_grade.as_str());
+    }
     writeln!(out, "{:LABEL_WIDTH$}{grades}", "MR grade (ASE 2017)")?;
     for (section, rows) in SECTIONS {
         writeln!(out, "{section}")?;
         for r in *rows {
-            let cells: String = columns
-                .iter()
-                .map(|(_, m)| match (r.value)(m) {
-                    Some(v) => format!("{:>COLUMN_WIDTH$.*}", r.decimals, v),
-                    None => format!("{:>COLUMN_WIDTH$}", "n/a"),
-                })
-                .collect();
+            let a = (r.value)(pre);
+            let mut cells = cell(a, r.decimals, false);
+            if let Some(post) = post {
+                let b = (r.value)(post);
+                cells += &cell(b, r.decimals, false);
+                cells += &cell(a.zip(b).map(|(a, b)| b - a), r.decimals, true);
+            }
             writeln!(
                 out,
                 "  {:w$}{cells}  {}",
                 r.label,
                 r.unit,
                 w = LABEL_WIDTH - 2
+            )?;
+        }
+    }
+    if let Some(post) = post {
+        if post.mitral_mean_gradient_mmhg > STENOSIS_GRADIENT_MMHG {
+            writeln!(
+                out,
+                "\nWARNING: post-clip mean transmitral gradient {:.1} mmHg > {STENOSIS_GRADIENT_MMHG} \
+                 mmHg: risk of iatrogenic mitral stenosis (associated with worse outcomes)",
+                post.mitral_mean_gradient_mmhg
             )?;
         }
     }

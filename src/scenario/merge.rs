@@ -1,7 +1,8 @@
 //! Layering: a scenario over its preset, and the --set arguments over both. Why its own module:
 //! the override rule is the one subtle part of presets. Values override key by key; when an upper
-//! layer changes a valve's `law` or a chamber's `passive` law, the keys of the old law set by the
-//! lower layer are dropped, since they would not apply to the new law.
+//! layer changes a valve's `law`, a chamber's `passive` law, or the clip's `model` or `gap`, the
+//! keys of the old law set by the lower layer are dropped, since they would not apply to the new
+//! law.
 
 use toml::Value;
 
@@ -19,35 +20,33 @@ pub(crate) fn merge(mut base: Layer, overlay: Layer) -> Layer {
 /// Remove from `base` the keys of every law that `overlay` replaces.
 fn drop_replaced_law_keys(base: &mut Layer, overlay: &Layer) {
     for switch in LAW_SWITCHES {
-        let Some(Value::Table(sections)) = overlay.table.get(switch.section) else {
-            continue;
-        };
-        for (name, section) in sections {
+        for (path, section) in switch.tables(&overlay.table) {
             let Some(new_law) = section.get(switch.key).and_then(Value::as_str) else {
                 continue;
             };
-            let Some(Value::Table(old)) = base
-                .table
-                .get_mut(switch.section)
-                .and_then(|s| s.get_mut(name))
-            else {
+            let Some(old) = table_at_mut(&mut base.table, &path) else {
                 continue;
             };
-            let old_law = old
-                .get(switch.key)
-                .and_then(Value::as_str)
-                .unwrap_or(switch.default);
+            // A base without the (required) key selects no law: nothing to drop.
+            let Some(old_law) = switch.law_in(old).map(str::to_owned) else {
+                continue;
+            };
             if old_law == new_law {
                 continue;
             }
-            for key in switch.keys_of(old_law).unwrap_or_default() {
+            for key in switch.keys_of(&old_law).unwrap_or_default() {
                 if old.remove(*key).is_some() {
-                    let path = join(&join(switch.section, name), key);
-                    base.locs.remove(&path);
+                    forget(&mut base.locs, &join(&path, key));
                 }
             }
         }
     }
+}
+
+/// The table at a dotted key path of tables.
+fn table_at_mut<'a>(table: &'a mut toml::Table, path: &str) -> Option<&'a mut toml::Table> {
+    path.split('.')
+        .try_fold(table, |t, seg| t.get_mut(seg)?.as_table_mut())
 }
 
 /// Deep merge of tables; anything else in `overlay` replaces what `base` had at that key.
@@ -125,6 +124,47 @@ mod tests {
         let lv = m.table["chambers"]["lv"].as_table().expect("table");
         assert_eq!(lv.get("eb"), None);
         assert_eq!(lv["ea"].as_float(), Some(2.0));
+    }
+
+    #[test]
+    fn changing_the_clip_model_or_gap_drops_the_old_keys() {
+        let base = layer(
+            "[clip]\nmodel = \"device\"\ngap = \"localized\"\ngap_segment = \"P2\"\n\
+             gap_width_mm = 8\nclips = [{ size = \"NT\", segment = \"P2\" }]",
+            "base",
+        );
+        let direct = layer("[clip]\nmodel = \"direct\"\neroa_cm2 = 0.1", "top");
+        let m = merge(base.clone(), direct);
+        let clip = m.table["clip"].as_table().expect("table");
+        assert_eq!(clip.keys().collect::<Vec<_>>(), ["eroa_cm2", "model"]);
+        assert!(!m.locs.keys().any(|k| k.starts_with("clip.clips")), "{:?}", m.locs);
+
+        let central = layer("[clip]\ngap = \"central\"", "top");
+        let m = merge(base.clone(), central);
+        let clip = m.table["clip"].as_table().expect("table");
+        assert_eq!(clip.get("gap_width_mm"), None);
+        assert_eq!(clip.get("gap_segment"), None);
+        assert!(clip.contains_key("clips"));
+
+        // Same model: the new clips replace the old ones as a whole.
+        let clips = layer("[clip]\nmodel = \"device\"\n[[clip.clips]]\nsize = \"XT\"", "top");
+        let m = merge(base.clone(), clips);
+        assert_eq!(
+            m.table["clip"]["clips"].as_array().map(Vec::len),
+            Some(1)
+        );
+        assert_eq!(m.table["clip"]["clips"][0].get("segment"), None);
+        assert_eq!(m.table["clip"]["gap_width_mm"].as_integer(), Some(8));
+
+        // `none` drops every key of the old model.
+        let none = layer("[clip]\nmodel = \"none\"", "top");
+        let m = merge(base, none);
+        assert_eq!(m.table["clip"].as_table().map(toml::Table::len), Some(1));
+
+        // A base clip without a model selects no law: nothing is dropped.
+        let base = layer("[clip]\neroa_cm2 = 0.1", "base");
+        let m = merge(base, layer("[clip]\nmodel = \"device\"", "top"));
+        assert_eq!(m.table["clip"]["eroa_cm2"].as_float(), Some(0.1));
     }
 
     #[test]

@@ -3,9 +3,10 @@
 //! type, and the same struct, once validation has filled in every default, serialises back into
 //! the canonical resolved scenario. Physics code never sees these types.
 //!
-//! Extending the format (the `[clip]` section is next): add an `Option<RawClip>` field to
-//! [`RawScenario`] and the struct here, its checks in `validate.rs`, its keys in
-//! docs/scenario-format.md, and a good and a bad fixture under tests/fixtures/.
+//! Extending the format: add an `Option<RawX>` field to [`RawScenario`] and the struct here, its
+//! checks in `validate.rs`, its keys in docs/scenario-format.md, and a good and a bad fixture
+//! under tests/fixtures/. A key that selects which other keys apply (`law`, `passive`, the clip's
+//! `model` and `gap`) is a [`LawSwitch`] listed in [`LAW_SWITCHES`].
 
 use serde::{Deserialize, Serialize};
 
@@ -27,7 +28,7 @@ pub(crate) struct RawScenario {
     pub initial: Option<RawInitial>,
     pub solver: Option<RawSolver>,
     pub output: Option<RawOutput>,
-    // Future sections go here, e.g. `pub clip: Option<RawClip>` (see the module header).
+    pub clip: Option<RawClip>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
@@ -182,18 +183,55 @@ pub(crate) struct RawOutput {
     pub waveform_step_ms: Option<f64>,
 }
 
-/// A key that selects a law (`law` of a valve, `passive` of a chamber) and the keys that belong
-/// to each law. Layering drops the keys of a replaced law; validation refuses keys of another law.
+/// The `[clip]` section: a MitraClip repair, described by the post-clip valve (`model =
+/// "direct"`) or by clips over a leaflet geometry (`model = "device"`); `model = "none"` removes
+/// a clip inherited from a preset.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawClip {
+    pub model: Option<String>,
+    pub eroa_cm2: Option<f64>,
+    pub area_cm2: Option<f64>,
+    pub coaptation_length_mm: Option<f64>,
+    pub gap: Option<String>,
+    pub gap_center_mm: Option<f64>,
+    pub gap_segment: Option<String>,
+    pub gap_width_mm: Option<f64>,
+    pub clips: Option<Vec<RawClipPlacement>>,
+}
+
+/// One entry of `clip.clips`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawClipPlacement {
+    pub size: Option<String>,
+    pub position_mm: Option<f64>,
+    pub segment: Option<String>,
+}
+
+/// The tables a [`LawSwitch`] governs.
+#[derive(Debug)]
+pub(crate) enum Sections {
+    /// Every sub-table of this top-level table (`valves.mitral`, `valves.aortic`, ...).
+    EachIn(&'static str),
+    /// This one table (`clip`).
+    One(&'static str),
+}
+
+/// A key that selects a law (`law` of a valve, `passive` of a chamber, `model` and `gap` of the
+/// clip) and the keys that belong to each law. Layering drops the keys of a replaced law;
+/// validation refuses keys of another law.
 #[derive(Debug)]
 pub(crate) struct LawSwitch {
-    /// Top-level table holding one sub-table per valve/chamber.
-    pub section: &'static str,
-    /// What the sub-tables are, for messages ("valve", "chamber").
+    /// The tables holding the selecting key.
+    pub sections: Sections,
+    /// What those tables are, for messages ("valve", "chamber", "clip").
     pub noun: &'static str,
     /// The selecting key.
     pub key: &'static str,
-    /// Its value when no layer sets it.
-    pub default: &'static str,
+    /// Its value when no layer sets it; `None` when the key is required (then, without it,
+    /// no key is dropped or refused: the missing key is the one problem reported).
+    pub default: Option<&'static str>,
     /// Each law and the keys that apply only to it.
     pub laws: &'static [(&'static str, &'static [&'static str])],
 }
@@ -216,13 +254,43 @@ impl LawSwitch {
     pub fn law_names(&self) -> Vec<&'static str> {
         self.laws.iter().map(|(l, _)| *l).collect()
     }
+
+    /// The default law, for a switch that has one (else the first law).
+    pub fn default_law(&self) -> &'static str {
+        self.default.unwrap_or(self.laws[0].0)
+    }
+
+    /// The law `table` selects: its key, else the default; `None` when neither says.
+    pub fn law_in<'a>(&self, table: &'a toml::Table) -> Option<&'a str> {
+        match table.get(self.key) {
+            Some(value) => value.as_str(),
+            None => self.default,
+        }
+    }
+
+    /// The tables of `root` this switch governs, with their key paths.
+    pub fn tables<'a>(&self, root: &'a toml::Table) -> Vec<(String, &'a toml::Table)> {
+        match self.sections {
+            Sections::EachIn(section) => match root.get(section) {
+                Some(toml::Value::Table(sections)) => sections
+                    .iter()
+                    .filter_map(|(name, t)| Some((format!("{section}.{name}"), t.as_table()?)))
+                    .collect(),
+                _ => Vec::new(),
+            },
+            Sections::One(section) => match root.get(section) {
+                Some(toml::Value::Table(t)) => vec![(section.to_owned(), t)],
+                _ => Vec::new(),
+            },
+        }
+    }
 }
 
 pub(crate) const VALVE_LAW: LawSwitch = LawSwitch {
-    section: "valves",
+    sections: Sections::EachIn("valves"),
     noun: "valve",
     key: "law",
-    default: "diode",
+    default: Some("diode"),
     laws: &[
         ("diode", &["rmin", "rmax", "steepness_per_mmhg"]),
         (
@@ -241,17 +309,57 @@ pub(crate) const VALVE_LAW: LawSwitch = LawSwitch {
 };
 
 pub(crate) const PASSIVE_LAW: LawSwitch = LawSwitch {
-    section: "chambers",
+    sections: Sections::EachIn("chambers"),
     noun: "chamber",
     key: "passive",
-    default: "linear",
+    default: Some("linear"),
     laws: &[
         ("linear", &["eb"]),
         ("exponential", &["p0_mmhg", "beta_per_ml"]),
     ],
 };
 
-pub(crate) const LAW_SWITCHES: [&LawSwitch; 2] = [&VALVE_LAW, &PASSIVE_LAW];
+/// `[clip] model`: required, no default.
+pub(crate) const CLIP_MODEL: LawSwitch = LawSwitch {
+    sections: Sections::One("clip"),
+    noun: "clip",
+    key: "model",
+    default: None,
+    laws: &[
+        ("direct", &["eroa_cm2", "area_cm2"]),
+        (
+            "device",
+            &[
+                "coaptation_length_mm",
+                "gap",
+                "gap_center_mm",
+                "gap_segment",
+                "gap_width_mm",
+                "clips",
+            ],
+        ),
+        ("none", &[]),
+    ],
+};
+
+/// `[clip] gap` of the device model.
+pub(crate) const CLIP_GAP: LawSwitch = LawSwitch {
+    sections: Sections::One("clip"),
+    noun: "clip",
+    key: "gap",
+    default: Some("central"),
+    laws: &[
+        ("central", &[]),
+        (
+            "localized",
+            &["gap_center_mm", "gap_segment", "gap_width_mm"],
+        ),
+    ],
+};
+
+/// Every switch. Order matters for messages: a key refused by an earlier switch (the clip's
+/// `model`) is not refused again by a later one (its `gap`).
+pub(crate) const LAW_SWITCHES: [&LawSwitch; 4] = [&VALVE_LAW, &PASSIVE_LAW, &CLIP_MODEL, &CLIP_GAP];
 
 #[cfg(test)]
 mod tests {
@@ -299,5 +407,40 @@ mod tests {
         assert_eq!(VALVE_LAW.law_of_key("law"), None);
         assert_eq!(VALVE_LAW.keys_of("diode").map(<[_]>::len), Some(3));
         assert_eq!(VALVE_LAW.keys_of("bogus"), None);
+        let mut t = toml::Table::new();
+        for (_, keys) in CLIP_MODEL.laws {
+            for k in *keys {
+                let value = match *k {
+                    "gap" | "gap_segment" => toml::Value::String("x".into()),
+                    "clips" => toml::Value::Array(Vec::new()),
+                    _ => toml::Value::Float(1.0),
+                };
+                t.insert((*k).to_owned(), value);
+            }
+        }
+        let clip = RawClip::deserialize(toml::Value::Table(t)).expect("clip keys are fields");
+        let fields = toml::Table::try_from(&clip).expect("serialises");
+        assert_eq!(fields.len(), 8, "every clip field but `model` belongs to a model");
+        for (_, keys) in CLIP_GAP.laws {
+            for k in *keys {
+                assert_eq!(CLIP_MODEL.law_of_key(k), Some("device"), "{k}");
+            }
+        }
+    }
+
+    #[test]
+    fn switches_find_their_tables() {
+        let root: toml::Table = "[valves.mitral]\nlaw = \"orifice\"\n[valves.aortic]\n\
+                                 [clip]\nmodel = \"direct\"\n"
+            .parse()
+            .expect("TOML");
+        let paths: Vec<String> = VALVE_LAW.tables(&root).into_iter().map(|(p, _)| p).collect();
+        assert_eq!(paths, ["valves.aortic", "valves.mitral"]);
+        let clip = CLIP_MODEL.tables(&root);
+        assert_eq!(clip.len(), 1);
+        assert_eq!(CLIP_MODEL.law_in(clip[0].1), Some("direct"));
+        assert_eq!(CLIP_GAP.law_in(clip[0].1), Some("central"));
+        assert_eq!(CLIP_MODEL.law_in(&toml::Table::new()), None);
+        assert!(PASSIVE_LAW.tables(&root).is_empty());
     }
 }

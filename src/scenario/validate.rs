@@ -137,28 +137,25 @@ pub(crate) fn validate(
     })
 }
 
-/// Keys of another law than the one a valve (chamber) uses are refused, not ignored: a
-/// researcher who sets `rmin` on an orifice valve expects it to matter.
+/// Keys of another law than the one a valve (chamber, clip) uses are refused, not ignored: a
+/// researcher who sets `rmin` on an orifice valve expects it to matter. A key is refused once,
+/// by the first switch that refuses it.
 fn law_specific_keys(table: &toml::Table, c: &mut Checker) {
     for switch in LAW_SWITCHES {
-        let Some(Value::Table(sections)) = table.get(switch.section) else {
-            continue;
-        };
-        for (name, section) in sections {
-            let Value::Table(section) = section else {
-                continue;
+        for (section_path, section) in switch.tables(table) {
+            let Some(law) = switch.law_in(section) else {
+                continue; // a missing required law is reported by its section's checks
             };
-            let law = section
-                .get(switch.key)
-                .and_then(Value::as_str)
-                .unwrap_or(switch.default);
             if switch.keys_of(law).is_none() {
                 continue; // an unknown law is reported by `choice`
             }
             for key in section.keys() {
                 match switch.law_of_key(key) {
                     Some(owner) if owner != law => {
-                        let path = join(&join(switch.section, name), key);
+                        let path = join(&section_path, key);
+                        if !c.ok(&[&path]) {
+                            continue;
+                        }
                         let k = switch.key;
                         let message = format!(
                             "{path} applies only to {k} = \"{owner}\"; this {} uses {k} = \"{law}\"",
@@ -220,7 +217,7 @@ fn chamber(
     let law = c.choice(
         &mut raw.passive,
         &passive_key,
-        PASSIVE_LAW.default,
+        PASSIVE_LAW.default_law(),
         &PASSIVE_LAW.law_names(),
     );
     let passive = if law == "exponential" {
@@ -286,7 +283,7 @@ fn valve(
     let law = c.choice(
         &mut raw.law,
         &key("law"),
-        VALVE_LAW.default,
+        VALVE_LAW.default_law(),
         &VALVE_LAW.law_names(),
     );
     if law == "orifice" {

@@ -1,0 +1,273 @@
+//! A run's saved output directory (waveforms.csv, metrics.json) read into typed data for the
+//! figures.
+//!
+//! Why apart from drawing: the figures only ever see checked, finite numbers grouped by state, so
+//! every problem with the inputs is reported here, once, naming the file and what is wrong.
+
+use super::PlotError;
+use crate::metrics::Metrics;
+use serde::Deserialize;
+use std::fs::File;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+
+/// File names inside a run directory (the same as `mitralsim run` writes).
+pub const WAVEFORMS_FILE: &str = "waveforms.csv";
+pub const METRICS_FILE: &str = "metrics.json";
+
+/// A simulated patient state: before (`pre`) or after (`post`) the clip.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum StateId {
+    Pre,
+    Post,
+}
+
+impl StateId {
+    pub const ALL: [StateId; 2] = [StateId::Pre, StateId::Post];
+
+    /// The `state` value in waveforms.csv and the key in metrics.json.
+    pub fn name(self) -> &'static str {
+        match self {
+            StateId::Pre => "pre",
+            StateId::Post => "post",
+        }
+    }
+
+    fn from_name(s: &str) -> Option<StateId> {
+        StateId::ALL.into_iter().find(|id| id.name() == s)
+    }
+}
+
+/// The waveform channels the figures use, one value per output time (units in the names).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Waveforms {
+    pub t_s: Vec<f64>,
+    pub p_la_mmhg: Vec<f64>,
+    pub v_la_ml: Vec<f64>,
+    pub p_lv_mmhg: Vec<f64>,
+    pub v_lv_ml: Vec<f64>,
+    /// Aortic (systemic arterial) pressure.
+    pub p_ao_mmhg: Vec<f64>,
+    /// Mitral flow, LA to LV; negative is regurgitation.
+    pub q_mv_ml_s: Vec<f64>,
+    pub open_mv: Vec<f64>,
+    pub open_av: Vec<f64>,
+}
+
+impl Waveforms {
+    /// (column name in waveforms.csv, accessor): the one place that maps names to fields.
+    fn columns(&mut self) -> [(&'static str, &mut Vec<f64>); 9] {
+        [
+            ("t_s", &mut self.t_s),
+            ("p_la_mmhg", &mut self.p_la_mmhg),
+            ("v_la_ml", &mut self.v_la_ml),
+            ("p_lv_mmhg", &mut self.p_lv_mmhg),
+            ("v_lv_ml", &mut self.v_lv_ml),
+            ("p_ar_sys_mmhg", &mut self.p_ao_mmhg),
+            ("q_mv_ml_s", &mut self.q_mv_ml_s),
+            ("open_mv", &mut self.open_mv),
+            ("open_av", &mut self.open_av),
+        ]
+    }
+
+    pub fn len(&self) -> usize {
+        self.t_s.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.t_s.is_empty()
+    }
+}
+
+/// One state of a run: its beat and its metrics.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StateRun {
+    pub id: StateId,
+    pub waveforms: Waveforms,
+    pub metrics: Metrics,
+}
+
+/// Everything the figures need from a run directory.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunData {
+    /// `scenario.name` of metrics.json.
+    pub scenario_name: String,
+    /// `pre`, then `post` when a clip was simulated.
+    pub states: Vec<StateRun>,
+}
+
+#[derive(Deserialize)]
+struct MetricsDoc {
+    scenario: ScenarioDoc,
+    pre: Metrics,
+    #[serde(default)]
+    post: Option<Metrics>,
+}
+
+#[derive(Deserialize)]
+struct ScenarioDoc {
+    name: String,
+}
+
+impl RunData {
+    /// Read `dir/metrics.json` and `dir/waveforms.csv` and check that they agree.
+    pub fn load(dir: &Path) -> Result<RunData, PlotError> {
+        let metrics_path = dir.join(METRICS_FILE);
+        let doc = read_metrics(&metrics_path)?;
+        let waveforms_path = dir.join(WAVEFORMS_FILE);
+        let mut beats = read_waveforms(&waveforms_path)?;
+
+        let mut states = Vec::new();
+        for (id, metrics) in [(StateId::Pre, Some(doc.pre)), (StateId::Post, doc.post)] {
+            let beat = beats.iter_mut().find(|(s, _)| *s == id).map(std::mem::take);
+            match (metrics, beat) {
+                (Some(metrics), Some((_, waveforms))) => states.push(StateRun {
+                    id,
+                    waveforms,
+                    metrics,
+                }),
+                (None, None) => {}
+                (Some(_), None) => {
+                    return Err(malformed(
+                        &waveforms_path,
+                        format!(
+                            "no `{}` rows, but {METRICS_FILE} has `{}` metrics",
+                            id.name(),
+                            id.name()
+                        ),
+                    ))
+                }
+                (None, Some(_)) => {
+                    return Err(malformed(
+                        &metrics_path,
+                        format!(
+                            "no `{}` metrics, but {WAVEFORMS_FILE} has `{}` rows",
+                            id.name(),
+                            id.name()
+                        ),
+                    ))
+                }
+            }
+        }
+        Ok(RunData {
+            scenario_name: doc.scenario.name,
+            states,
+        })
+    }
+
+    /// True when a post-clip state was simulated.
+    pub fn has_post(&self) -> bool {
+        self.states.iter().any(|s| s.id == StateId::Post)
+    }
+}
+
+fn malformed(path: &Path, reason: impl Into<String>) -> PlotError {
+    PlotError::Malformed {
+        path: path.to_path_buf(),
+        reason: reason.into(),
+    }
+}
+
+fn open(path: &Path) -> Result<BufReader<File>, PlotError> {
+    File::open(path)
+        .map(BufReader::new)
+        .map_err(|source| PlotError::Read {
+            path: PathBuf::from(path),
+            source,
+        })
+}
+
+fn read_metrics(path: &Path) -> Result<MetricsDoc, PlotError> {
+    let mut de = serde_json::Deserializer::from_reader(open(path)?);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let at = e.path().to_string();
+        let inner = e.into_inner();
+        if inner.is_io() {
+            malformed(path, format!("cannot read: {inner}"))
+        } else if at == "." {
+            malformed(path, inner.to_string())
+        } else {
+            malformed(path, format!("at `{at}`: {inner}"))
+        }
+    })
+}
+
+/// Rows of each state, in the order of the file; every used cell must be a finite number and
+/// time must increase within a state.
+fn read_waveforms(path: &Path) -> Result<Vec<(StateId, Waveforms)>, PlotError> {
+    let mut reader = csv::Reader::from_reader(open(path)?);
+    let csv_err = |e: csv::Error| malformed(path, e.to_string());
+    let header = reader.headers().map_err(csv_err)?.clone();
+    let find = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| malformed(path, format!("no column `{name}` in the header")))
+    };
+    let state_col = find("state")?;
+    let mut probe = Waveforms::default();
+    let cols: Vec<(&'static str, usize)> = probe
+        .columns()
+        .iter()
+        .map(|(name, _)| find(name).map(|i| (*name, i)))
+        .collect::<Result<_, _>>()?;
+
+    let mut beats: Vec<(StateId, Waveforms)> = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(csv_err)?;
+        let line = record.position().map_or(0, |p| p.line());
+        let state_text = record.get(state_col).unwrap_or("");
+        let id = StateId::from_name(state_text).ok_or_else(|| {
+            malformed(
+                path,
+                format!("line {line}: unknown state `{state_text}` (expected `pre` or `post`)"),
+            )
+        })?;
+        let at = match beats.iter().position(|(s, _)| *s == id) {
+            Some(i) => i,
+            None => {
+                beats.push((id, Waveforms::default()));
+                beats.len() - 1
+            }
+        };
+        let waveforms = &mut beats[at].1;
+        for ((name, col), (_, values)) in cols.iter().zip(waveforms.columns()) {
+            let cell = record.get(*col).unwrap_or("");
+            let value: f64 = cell.trim().parse().map_err(|_| {
+                malformed(
+                    path,
+                    format!("line {line}, column `{name}`: `{cell}` is not a number"),
+                )
+            })?;
+            if !value.is_finite() {
+                return Err(malformed(
+                    path,
+                    format!("line {line}, column `{name}`: `{cell}` is not finite"),
+                ));
+            }
+            values.push(value);
+        }
+        let t = &waveforms.t_s;
+        if t.len() >= 2 && t[t.len() - 1] <= t[t.len() - 2] {
+            return Err(malformed(
+                path,
+                format!(
+                    "line {line}: time t_s = {} does not increase within state `{}`",
+                    t[t.len() - 1],
+                    id.name()
+                ),
+            ));
+        }
+    }
+    if beats.is_empty() {
+        return Err(malformed(path, "no data rows"));
+    }
+    if let Some((id, _)) = beats.iter().find(|(_, w)| w.len() < 3) {
+        return Err(malformed(
+            path,
+            format!("state `{}` has fewer than 3 rows", id.name()),
+        ));
+    }
+    beats.sort_by_key(|(id, _)| *id);
+    Ok(beats)
+}

@@ -1,0 +1,225 @@
+//! The look of every figure, in one place: embedded font, colours, sizes and number formats.
+//!
+//! Why: the four figures must read as one family (same fonts, same pre/post colours and dashes)
+//! and stay legible at any image size, so every size is a 1600×1000 value scaled to the canvas.
+
+use super::data::StateId;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use plotters::style::{register_font, FontDesc, FontFamily, FontStyle, RGBColor, TextStyle};
+use std::sync::OnceLock;
+
+/// Font family of every text. Rendering (PNG, and text layout for both formats) uses the embedded
+/// Open Sans registered under this exact name; an SVG names it as a CSS font list, so a viewer
+/// without Open Sans falls back to its own sans-serif rather than to a serif default.
+pub const FAMILY: &str = "Open Sans, sans-serif";
+
+static REGULAR: &[u8] = include_bytes!("../../assets/fonts/OpenSans-Regular.ttf");
+static BOLD: &[u8] = include_bytes!("../../assets/fonts/OpenSans-Bold.ttf");
+
+/// Register the embedded fonts with plotters (once per process); `false` if they are unusable.
+pub fn register_fonts() -> bool {
+    static DONE: OnceLock<bool> = OnceLock::new();
+    *DONE.get_or_init(|| {
+        register_font(FAMILY, FontStyle::Normal, REGULAR).is_ok()
+            && register_font(FAMILY, FontStyle::Bold, BOLD).is_ok()
+    })
+}
+
+// Okabe & Ito (2008) colour-blind-safe palette.
+pub const BLUE: RGBColor = RGBColor(0x00, 0x72, 0xB2);
+pub const VERMILLION: RGBColor = RGBColor(0xD5, 0x5E, 0x00);
+pub const INK: RGBColor = RGBColor(0x1A, 0x1A, 0x1A);
+pub const GREY: RGBColor = RGBColor(0x6E, 0x6E, 0x6E);
+pub const GRID: RGBColor = RGBColor(0xE3, 0xE3, 0xE3);
+pub const PAPER: RGBColor = RGBColor(0xFF, 0xFF, 0xFF);
+
+/// How a state is drawn: pre solid blue, post dashed vermillion.
+#[derive(Debug, Clone, Copy)]
+pub struct StateStyle {
+    pub color: RGBColor,
+    pub dashed: bool,
+    pub label: &'static str,
+}
+
+pub fn state_style(id: StateId) -> StateStyle {
+    match id {
+        StateId::Pre => StateStyle {
+            color: BLUE,
+            dashed: false,
+            label: "pre",
+        },
+        StateId::Post => StateStyle {
+            color: VERMILLION,
+            dashed: true,
+            label: "post",
+        },
+    }
+}
+
+/// Sizes for one canvas: every length is given for 1600×1000 and scaled by [`Theme::px`].
+///
+/// Font sizes are plotters sizes (the font's ascent-to-descent height); the em, which an SVG
+/// states as `font-size`, is size / 1.24, so the smallest text (28) is ≈ 23 px at 1600×1000.
+#[derive(Debug, Clone, Copy)]
+pub struct Theme {
+    pub width: u32,
+    pub height: u32,
+    scale: f64,
+}
+
+impl Theme {
+    pub fn new(width: u32, height: u32) -> Self {
+        let scale = (width as f64 / 1600.0).min(height as f64 / 1000.0);
+        Self {
+            width,
+            height,
+            scale,
+        }
+    }
+
+    /// A 1600×1000 length in pixels of this canvas (at least 1).
+    pub fn px(&self, length: f64) -> i32 {
+        (length * self.scale).round().max(1.0) as i32
+    }
+
+    pub fn upx(&self, length: f64) -> u32 {
+        self.px(length) as u32
+    }
+
+    fn text(&self, size: f64, style: FontStyle, color: RGBColor) -> TextStyle<'static> {
+        let size = (size * self.scale).max(8.0);
+        TextStyle::from(FontDesc::new(FontFamily::Name(FAMILY), size, style)).color(&color)
+    }
+
+    pub fn title(&self) -> TextStyle<'static> {
+        self.text(46.0, FontStyle::Bold, INK)
+    }
+    /// Panel headings (stacked panels, small multiples).
+    pub fn heading(&self) -> TextStyle<'static> {
+        self.text(32.0, FontStyle::Bold, INK)
+    }
+    pub fn axis_desc(&self) -> TextStyle<'static> {
+        self.text(33.0, FontStyle::Normal, INK)
+    }
+    pub fn tick(&self) -> TextStyle<'static> {
+        self.text(29.0, FontStyle::Normal, INK)
+    }
+    pub fn legend(&self) -> TextStyle<'static> {
+        self.text(30.0, FontStyle::Normal, INK)
+    }
+    pub fn note(&self) -> TextStyle<'static> {
+        self.text(28.0, FontStyle::Normal, INK)
+    }
+    pub fn note_colored(&self, color: RGBColor) -> TextStyle<'static> {
+        self.text(28.0, FontStyle::Bold, color)
+    }
+
+    /// Width of data lines.
+    pub fn line_width(&self) -> u32 {
+        self.upx(4.0)
+    }
+    /// Dash and gap lengths of a dashed line.
+    pub fn dash(&self) -> (i32, i32) {
+        (self.px(18.0), self.px(10.0))
+    }
+    /// Outer margin of the canvas.
+    pub fn margin(&self) -> i32 {
+        self.px(24.0)
+    }
+}
+
+/// A text style with its anchor.
+pub fn anchored(style: TextStyle<'static>, h: HPos, v: VPos) -> TextStyle<'static> {
+    style.pos(Pos::new(h, v))
+}
+
+/// Axis tick label: no trailing zeros, no "-0".
+pub fn tick_label(v: &f64) -> String {
+    let r = v.round();
+    if (v - r).abs() < 1e-9 * v.abs().max(1.0) {
+        format!("{}", r as i64)
+    } else {
+        let s = format!("{v:.3}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+/// A value with about three significant digits, for annotations (e.g. 56.3, 142, 0.41).
+pub fn value_label(v: f64) -> String {
+    let a = v.abs();
+    let s = if a >= 100.0 {
+        format!("{v:.0}")
+    } else if a >= 10.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    };
+    if s.trim_start_matches('-').chars().all(|c| c == '0' || c == '.') {
+        s.trim_start_matches('-').to_string()
+    } else {
+        s
+    }
+}
+
+/// An axis range covering `[lo, hi]` that starts and ends on a round step (about `ticks`
+/// intervals); never empty.
+pub fn nice_range(lo: f64, hi: f64, ticks: f64) -> (f64, f64) {
+    let (lo, hi) = if hi - lo > 1e-9 * hi.abs().max(1.0) {
+        (lo, hi)
+    } else {
+        (lo - 0.5 * lo.abs().max(1.0), hi + 0.5 * hi.abs().max(1.0))
+    };
+    let step = nice_step((hi - lo) / ticks);
+    ((lo / step).floor() * step, (hi / step).ceil() * step)
+}
+
+fn nice_step(raw: f64) -> f64 {
+    let mag = 10f64.powf(raw.log10().floor());
+    let f = raw / mag;
+    let nice = if f <= 1.0 {
+        1.0
+    } else if f <= 2.0 {
+        2.0
+    } else if f <= 2.5 {
+        2.5
+    } else if f <= 5.0 {
+        5.0
+    } else {
+        10.0
+    };
+    nice * mag
+}
+
+/// Smallest and largest of several series.
+pub fn extent<'a>(series: impl IntoIterator<Item = &'a [f64]>) -> (f64, f64) {
+    series
+        .into_iter()
+        .flatten()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v), hi.max(v))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_are_round_and_cover_the_data() {
+        assert_eq!(nice_range(0.0, 118.7, 5.0), (0.0, 120.0));
+        assert_eq!(nice_range(61.0, 142.0, 5.0), (60.0, 150.0));
+        let (lo, hi) = nice_range(3.0, 3.0, 5.0);
+        assert!(lo < 3.0 && hi > 3.0);
+    }
+
+    #[test]
+    fn labels_are_short() {
+        assert_eq!(tick_label(&20.0), "20");
+        assert_eq!(tick_label(&0.25), "0.25");
+        assert_eq!(tick_label(&-0.0), "0");
+        assert_eq!(value_label(56.34), "56.3");
+        assert_eq!(value_label(142.2), "142");
+        assert_eq!(value_label(0.412), "0.41");
+        assert_eq!(value_label(-0.001), "0.00");
+    }
+}
