@@ -1,12 +1,15 @@
 //! Scenario files as users write them: every file in tests/fixtures/good must load, every file in
 //! tests/fixtures/bad must be refused with the message fragments its leading `# expect: ...`
 //! comment lines name (file, line, key path, value, what is allowed). New fixtures are picked up
-//! automatically; files in subdirectories are presets used by the fixtures, not fixtures.
+//! automatically; files in subdirectories are presets used by the fixtures, not fixtures. A good
+//! fixture whose name starts with `clip_` must describe a repair.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use mitralsim::model::clip::{ClipPlacement, ClipSize, GapProfile};
 use mitralsim::model::params::{ChamberId, PassiveLaw, ValveId, ValveLaw};
+use mitralsim::model::repair::{DeviceRepair, Repair};
 use mitralsim::model::state::{blood_volume_ml, regazzoni_initial_state};
 use mitralsim::model::ModelParams;
 use mitralsim::scenario::{self, ErrorKind, Scenario, DEFAULT_PRESET};
@@ -50,7 +53,20 @@ fn good_fixtures_load_and_round_trip() {
         assert_eq!(again.initial, s.initial, "{}", path.display());
         assert_eq!(again.solver, s.solver, "{}", path.display());
         assert_eq!(again.name, s.name, "{}", path.display());
+        assert_eq!(again.clip, s.clip, "{}", path.display());
         assert_eq!(again.sha256, s.sha256, "{}", path.display());
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default();
+        if stem.starts_with("clip_") {
+            assert!(s.clip.is_some(), "{} describes no repair", path.display());
+            assert!(
+                s.resolved_toml.contains("\n[clip]\n"),
+                "{}",
+                s.resolved_toml
+            );
+        }
     }
 }
 
@@ -174,6 +190,134 @@ fn changing_the_law_drops_the_presets_keys_of_the_old_law() {
     };
     assert_eq!(mv.rmin_mmhg_s_per_ml, 0.01);
     assert!(!s.resolved_toml.contains("eroa_cm2"));
+}
+
+#[test]
+fn direct_clip_is_the_measured_valve() {
+    let s = load_good("clip_direct.toml");
+    assert_eq!(
+        s.clip,
+        Some(Repair::Direct {
+            eroa_cm2: 0.1,
+            area_cm2: 3.6
+        })
+    );
+    let (post, _) = s
+        .clip
+        .as_ref()
+        .expect("clip")
+        .apply(&s.params)
+        .expect("applies");
+    let ValveLaw::Orifice(mv) = post.valve(ValveId::Mitral) else {
+        panic!("orifice after the clip");
+    };
+    assert_eq!((mv.eroa_cm2, mv.area_cm2), (0.1, 3.6));
+}
+
+#[test]
+fn device_clip_takes_its_defaults_and_narrows_the_leak() {
+    let s = load_good("clip_device_central.toml");
+    assert_eq!(
+        s.clip,
+        Some(Repair::Device(DeviceRepair {
+            coaptation_length_mm: 35.0,
+            gap: GapProfile::Central,
+            clips: vec![ClipPlacement::new(ClipSize::Xt, 17.5)],
+        }))
+    );
+    let (_, outcome) = s
+        .clip
+        .as_ref()
+        .expect("clip")
+        .apply(&s.params)
+        .expect("applies");
+    assert!(
+        outcome.eroa_cm2 < 0.2 && outcome.area_cm2 < 6.0,
+        "{outcome:?}"
+    );
+    for line in [
+        "coaptation_length_mm = 35.0",
+        "gap = \"central\"",
+        "size = \"XT\"",
+    ] {
+        assert!(
+            s.resolved_toml.contains(line),
+            "{line}\n{}",
+            s.resolved_toml
+        );
+    }
+}
+
+#[test]
+fn localized_gap_with_clips_by_segment_and_position() {
+    let s = load_good("clip_localized_p2.toml");
+    let Some(Repair::Device(d)) = &s.clip else {
+        panic!("{:?}", s.clip);
+    };
+    assert_eq!(
+        d.gap,
+        GapProfile::Localized {
+            center_mm: 17.5,
+            width_mm: 10.0
+        }
+    );
+    assert_eq!(
+        d.clips,
+        [
+            ClipPlacement::new(ClipSize::Nt, 17.5),
+            ClipPlacement::new(ClipSize::Nt, 22.0)
+        ]
+    );
+    assert!(s.resolved_toml.contains("segment = \"P2\""), "as given");
+}
+
+#[test]
+fn a_child_switches_or_removes_its_presets_clip() {
+    let s = load_good("clip_model_switch.toml");
+    assert_eq!(
+        s.clip,
+        Some(Repair::Direct {
+            eroa_cm2: 0.15,
+            area_cm2: 3.8
+        })
+    );
+    assert!(!s.resolved_toml.contains("gap"), "{}", s.resolved_toml);
+
+    let s = load_good("unclipped.toml");
+    assert_eq!(s.clip, None);
+    assert!(!s.resolved_toml.contains("[clip]"), "{}", s.resolved_toml);
+    let ValveLaw::Orifice(mv) = s.params.valve(ValveId::Mitral) else {
+        panic!("the preset's valve");
+    };
+    assert_eq!((mv.eroa_cm2, mv.area_cm2), (0.4, 6.0));
+}
+
+#[test]
+fn set_changes_or_removes_a_clip() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/good/clip_direct.toml");
+    let load = |args: &[&str]| scenario::load(Some(&path), &sets(args));
+    let s = load(&["clip.eroa_cm2=0.08"]).expect("valid");
+    assert_eq!(
+        s.clip,
+        Some(Repair::Direct {
+            eroa_cm2: 0.08,
+            area_cm2: 3.6
+        })
+    );
+    assert_eq!(load(&["clip.model=none"]).expect("valid").clip, None);
+    let s = load(&[
+        "clip.model=device",
+        r#"clip.clips=[{size="nt",segment="P2"}]"#,
+    ])
+    .expect("switched to device");
+    assert!(matches!(s.clip, Some(Repair::Device(_))));
+    assert_eq!(
+        load(&["clip.model=device"])
+            .expect_err("no clips")
+            .to_string(),
+        "--set clip.model=device: clip.clips is required when clip.model = \"device\": 1 to 4 \
+         clips, e.g. clips = [{ size = \"XT\", position_mm = 17.5 }]"
+    );
 }
 
 #[test]

@@ -113,7 +113,7 @@ const SECTIONS: &[(&str, &[Row])] = &[
 ];
 
 const LABEL_WIDTH: usize = 28;
-const COLUMN_WIDTH: usize = 12;
+const COLUMN_WIDTH: usize = 16;
 
 /// Post-clip mean transmitral gradient above which outcomes are worse (validation-targets.md:
 /// > 5 mmHg in several cohorts, echo cut-offs 4.4–5).

@@ -12,24 +12,29 @@ use super::raw::RawScenario;
 
 pub(crate) fn decode(layer: &Layer) -> Result<RawScenario, Problem> {
     serde_path_to_error::deserialize(Value::Table(layer.table.clone())).map_err(|err| {
-        let path = err
-            .path()
-            .iter()
-            .filter_map(|seg| match seg {
-                Segment::Map { key } => Some(key.clone()),
-                Segment::Seq { index } => Some(index.to_string()),
-                Segment::Enum { variant } => Some(variant.clone()),
-                Segment::Unknown => None,
-            })
-            .collect::<Vec<_>>()
-            .join(".");
-        let message = reword(&path, err.inner().message(), &layer.table);
+        // `path` locates the key ("clip.clips.0.size"), `shown` names it ("clip.clips[0].size").
+        let (mut path, mut shown) = (Vec::new(), String::new());
+        for seg in err.path().iter() {
+            let (key, word) = match seg {
+                Segment::Map { key } | Segment::Enum { variant: key } => (key.clone(), key.clone()),
+                Segment::Seq { index } => (index.to_string(), format!("[{index}]")),
+                Segment::Unknown => continue,
+            };
+            if !shown.is_empty() && !word.starts_with('[') {
+                shown.push('.');
+            }
+            shown.push_str(&word);
+            path.push(key);
+        }
+        let path = path.join(".");
+        let message = reword(&path, &shown, err.inner().message(), &layer.table);
         Problem::new(layer.source(&path), message)
     })
 }
 
-/// A serde message about the key at `path`, in the words of the scenario format.
-fn reword(path: &str, message: &str, table: &toml::Table) -> String {
+/// A serde message about the key at `path` (dotted, for look-ups), shown as `shown`, in the
+/// words of the scenario format.
+fn reword(path: &str, shown: &str, message: &str, table: &toml::Table) -> String {
     if message.starts_with("unknown field") {
         // "unknown field `x`, expected one of `a`, `b`": the first quoted word is the key.
         let quoted: Vec<&str> = message.split('`').skip(1).step_by(2).collect();
@@ -40,12 +45,13 @@ fn reword(path: &str, message: &str, table: &toml::Table) -> String {
                 .and_then(|key| closest(key, expected))
                 .map(|k| format!(" (did you mean {k}?)"))
                 .unwrap_or_default();
-            let place = match path.rfind('.') {
-                Some(i) => format!("in [{}]", &path[..i]),
+            let place = match shown.rfind('.') {
+                Some(i) if shown[..i].ends_with(']') => format!("in {}", &shown[..i]),
+                Some(i) => format!("in [{}]", &shown[..i]),
                 None => "at the top level".to_owned(),
             };
             return format!(
-                "unknown key {path} {place}{hint}; expected one of: {}",
+                "unknown key {shown} {place}{hint}; expected one of: {}",
                 expected.join(", ")
             );
         }
@@ -57,15 +63,16 @@ fn reword(path: &str, message: &str, table: &toml::Table) -> String {
         let expected = match expected {
             "f64" => "a number",
             "i64" => "an integer",
+            "a sequence" => "an array",
             e if e.starts_with("struct ") => "a table",
             e => e,
         };
         return match get_path(table, path) {
-            Some(value) => format!("{path} = {value}: expected {expected}"),
-            None => format!("{path}: expected {expected}"),
+            Some(value) => format!("{shown} = {value}: expected {expected}"),
+            None => format!("{shown}: expected {expected}"),
         };
     }
-    format!("{path}: {message}")
+    format!("{shown}: {message}")
 }
 
 #[cfg(test)]
@@ -107,6 +114,33 @@ mod tests {
         assert_eq!(
             decode_err("version = 1\nheart = 75\n"),
             "f.toml:2: heart = 75: expected a table"
+        );
+    }
+
+    #[test]
+    fn clip_entries_are_named_by_index() {
+        let clip = "version = 1\n[clip]\nmodel = \"device\"\n";
+        let msg = decode_err(&format!(
+            "{clip}clips = [\n  {{ size = \"NT\", position_mm = 1 }},\n  {{ size = \"XT\", positon_mm = 9 }},\n]\n"
+        ));
+        assert!(
+            msg.starts_with(
+                "f.toml:6: unknown key clip.clips[1].positon_mm in clip.clips[1] (did you mean \
+                 position_mm?); expected one of: size, position_mm, segment"
+            ),
+            "{msg}"
+        );
+        assert_eq!(
+            decode_err(&format!("{clip}[[clip.clips]]\nsize = 4\n")),
+            "f.toml:5: clip.clips[0].size = 4: expected a string"
+        );
+        assert_eq!(
+            decode_err(&format!("{clip}clips = {{ size = \"NT\" }}\n")),
+            "f.toml:4: clip.clips = { size = \"NT\" }: expected an array"
+        );
+        assert_eq!(
+            decode_err(&format!("{clip}clips = [\"NT\"]\n")),
+            "f.toml:4: clip.clips[0] = \"NT\": expected a table"
         );
     }
 

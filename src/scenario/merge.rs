@@ -137,7 +137,11 @@ mod tests {
         let m = merge(base.clone(), direct);
         let clip = m.table["clip"].as_table().expect("table");
         assert_eq!(clip.keys().collect::<Vec<_>>(), ["eroa_cm2", "model"]);
-        assert!(!m.locs.keys().any(|k| k.starts_with("clip.clips")), "{:?}", m.locs);
+        assert!(
+            !m.locs.keys().any(|k| k.starts_with("clip.clips")),
+            "{:?}",
+            m.locs
+        );
 
         let central = layer("[clip]\ngap = \"central\"", "top");
         let m = merge(base.clone(), central);
@@ -147,12 +151,12 @@ mod tests {
         assert!(clip.contains_key("clips"));
 
         // Same model: the new clips replace the old ones as a whole.
-        let clips = layer("[clip]\nmodel = \"device\"\n[[clip.clips]]\nsize = \"XT\"", "top");
-        let m = merge(base.clone(), clips);
-        assert_eq!(
-            m.table["clip"]["clips"].as_array().map(Vec::len),
-            Some(1)
+        let clips = layer(
+            "[clip]\nmodel = \"device\"\n[[clip.clips]]\nsize = \"XT\"",
+            "top",
         );
+        let m = merge(base.clone(), clips);
+        assert_eq!(m.table["clip"]["clips"].as_array().map(Vec::len), Some(1));
         assert_eq!(m.table["clip"]["clips"][0].get("segment"), None);
         assert_eq!(m.table["clip"]["gap_width_mm"].as_integer(), Some(8));
 

@@ -6,9 +6,11 @@
 //! Pipeline: `layer` (parse, with the line of every key) → `preset` (chain of presets, each
 //! checked for `version`) → `merge` (file over presets, then `set` over both) → `decode` (serde
 //! mirror in `raw`, unknown keys and wrong types) → `validate` (ranges and defaults via `check`)
+//! → `clip` (the `[clip]` repair, applied once to the pre-clip model to find geometry errors)
 //! → [`Scenario`], whose `resolved_toml` is the merged raw scenario with every default written out.
 
 mod check;
+mod clip;
 mod decode;
 mod error;
 mod layer;
@@ -35,7 +37,7 @@ pub const FORMAT_VERSION: i64 = 1;
 /// The scenario run when no file is given.
 pub const DEFAULT_PRESET: &str = "secondary-mr-hf";
 
-const BUILTIN_PRESETS: [(&str, &str); 4] = [
+const BUILTIN_PRESETS: [(&str, &str); 6] = [
     (
         "regazzoni2022",
         include_str!("../../scenarios/regazzoni2022.toml"),
@@ -48,6 +50,14 @@ const BUILTIN_PRESETS: [(&str, &str); 4] = [
     (
         "secondary-mr-hf",
         include_str!("../../scenarios/secondary-mr-hf.toml"),
+    ),
+    (
+        "primary-mr-clip-off-target",
+        include_str!("../../scenarios/primary-mr-clip-off-target.toml"),
+    ),
+    (
+        "two-clips-small-valve",
+        include_str!("../../scenarios/two-clips-small-valve.toml"),
     ),
 ];
 
@@ -174,7 +184,7 @@ fn load_file(
         initial: valid.initial,
         solver: valid.solver,
         waveform_step_s: valid.waveform_step_s,
-        clip: None,
+        clip: valid.clip,
         resolved_toml,
         sha256,
     })
@@ -294,5 +304,184 @@ mod tests {
         assert_eq!(a.waveform_step_s, b.waveform_step_s);
         assert_eq!(a.resolved_toml, b.resolved_toml);
         assert_eq!(a.sha256, b.sha256);
+    }
+
+    const LEAKY: &str = "version = 1\n[valves.mitral]\nlaw = \"orifice\"\neroa_cm2 = 0.4\n\
+                         area_cm2 = 6.0\n";
+
+    /// Both clip models survive the trip through `resolved_toml`, defaults written out.
+    #[test]
+    fn resolved_toml_round_trips_a_clip() {
+        let device = format!(
+            "{LEAKY}[clip]\nmodel = \"device\"\ngap = \"localized\"\ngap_segment = \"p2\"\n\
+             gap_width_mm = 10\nclips = [{{ size = \"nt\", segment = \"P2\" }}, \
+             {{ size = \"XT\", position_mm = 22.5 }}]\n"
+        );
+        let direct = format!("{LEAKY}[clip]\nmodel = \"direct\"\neroa_cm2 = 0.1\narea_cm2 = 3.6\n");
+        for text in [device, direct] {
+            let a = load_str(&text, "rt.toml", None, &[]).expect("valid");
+            assert!(a.clip.is_some(), "{text}");
+            let b = load_str(&a.resolved_toml, "resolved", None, &[]).expect("resolved reloads");
+            assert_eq!(a.clip, b.clip, "{}", a.resolved_toml);
+            assert_eq!(a.params, b.params);
+            assert_eq!(a.resolved_toml, b.resolved_toml);
+        }
+        let a = load_str(
+            &format!("{LEAKY}[clip]\nmodel = \"device\"\nclips = [{{ size = \"xt\", segment = \"p2\" }}]\n"),
+            "rt.toml",
+            None,
+            &[],
+        )
+        .expect("valid");
+        for line in [
+            "model = \"device\"",
+            "coaptation_length_mm = 35.0",
+            "gap = \"central\"",
+            "size = \"XT\"",
+            "segment = \"P2\"",
+        ] {
+            assert!(
+                a.resolved_toml.contains(line),
+                "{line}:\n{}",
+                a.resolved_toml
+            );
+        }
+        assert!(
+            !a.resolved_toml.contains("position_mm"),
+            "positions as given"
+        );
+    }
+
+    /// A preset with a device clip, in a fresh directory, for the switching tests.
+    fn with_clipped_preset(test: impl FnOnce(&Path)) {
+        let dir = std::env::temp_dir().join(format!(
+            "mitralsim-clip-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        fs::create_dir_all(&dir).expect("temp dir");
+        let preset = format!(
+            "{LEAKY}[clip]\nmodel = \"device\"\ngap = \"localized\"\ngap_segment = \"P2\"\n\
+             gap_width_mm = 12\nclips = [{{ size = \"XT\", segment = \"P2\" }}]\n"
+        );
+        fs::write(dir.join("clipped.toml"), preset).expect("preset");
+        test(&dir);
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_clip_is_inherited_switched_and_removed() {
+        use crate::model::repair::Repair;
+        with_clipped_preset(|dir| {
+            let child = "version = 1\npreset = \"clipped.toml\"\n";
+            let load =
+                |text: &str, args: &[&str]| load_str(text, "child.toml", Some(dir), &sets(args));
+            let inherited = load(child, &[]).expect("inherits the clip");
+            assert!(matches!(inherited.clip, Some(Repair::Device(_))));
+
+            // --set the model: the preset's device keys (gap, clips) are dropped.
+            let direct = load(
+                child,
+                &[
+                    "clip.model=direct",
+                    "clip.eroa_cm2=0.08",
+                    "clip.area_cm2=3.5",
+                ],
+            )
+            .expect("switched to direct");
+            assert_eq!(
+                direct.clip,
+                Some(Repair::Direct {
+                    eroa_cm2: 0.08,
+                    area_cm2: 3.5
+                })
+            );
+            assert!(
+                !direct.resolved_toml.contains("gap"),
+                "{}",
+                direct.resolved_toml
+            );
+
+            // The same in the child file.
+            let text =
+                format!("{child}[clip]\nmodel = \"direct\"\neroa_cm2 = 0.08\narea_cm2 = 3.5\n");
+            assert_eq!(load(&text, &[]).expect("switched").clip, direct.clip);
+
+            // --set the gap: the preset's localized keys are dropped; clips replaced whole.
+            let central = load(
+                child,
+                &[
+                    "clip.gap=central",
+                    r#"clip.clips=[{size="NT",position_mm=17.5}]"#,
+                ],
+            )
+            .expect("central gap");
+            let Some(Repair::Device(d)) = central.clip else {
+                panic!("{:?}", central.clip)
+            };
+            assert_eq!(d.gap, crate::model::clip::GapProfile::Central);
+            assert_eq!(d.clips.len(), 1);
+            assert_eq!(d.clips[0].size, crate::model::clip::ClipSize::Nt);
+
+            // model = "none" removes the inherited clip, in the file or by --set.
+            let text = format!("{child}[clip]\nmodel = \"none\"\n");
+            let none = load(&text, &[]).expect("no clip");
+            assert_eq!(none.clip, None);
+            assert!(
+                !none.resolved_toml.contains("[clip]"),
+                "{}",
+                none.resolved_toml
+            );
+            assert_eq!(
+                load(child, &["clip.model=none"]).expect("no clip").clip,
+                None
+            );
+
+            // Keys of the old model that the child sets itself are refused, not dropped.
+            let e = load(
+                child,
+                &[
+                    "clip.model=direct",
+                    "clip.eroa_cm2=0.08",
+                    "clip.area_cm2=3.5",
+                    "clip.gap_width_mm=3",
+                ],
+            )
+            .expect_err("gap under direct");
+            assert_eq!(
+                e.to_string(),
+                "--set clip.gap_width_mm=3: clip.gap_width_mm applies only to model = \"device\"; \
+                 this clip uses model = \"direct\""
+            );
+            // Errors in the inherited clip name the preset.
+            let e = load(child, &["clip.coaptation_length_mm=10"]).expect_err("gap outside");
+            assert!(
+                e.to_string()
+                    .starts_with("child.toml (from preset clipped.toml, "),
+                "{e}"
+            );
+            assert!(e.to_string().contains(":9): clip.gap_segment = \"P2\" (centre 5 mm) and clip.gap_width_mm = 12: the localized gap spans [-1, 11] mm, outside the coaptation line [0, 10] mm"), "{e}");
+        });
+    }
+
+    #[test]
+    fn set_errors_in_clips_point_at_the_argument() {
+        let text = format!("{LEAKY}[clip]\nmodel = \"device\"\nclips = [{{ size = \"XT\", position_mm = 17.5 }}]\n");
+        let arg = r#"clip.clips=[{size="XT",position_mm=17.5},{size="NT",position_mm=20}]"#;
+        let e = load_str(&text, "x.toml", None, &sets(&[arg])).expect_err("overlap");
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "--set {arg}: clip.clips[0] (XT at 17.5 mm) and clip.clips[1] (NT at 20 mm) \
+                 overlap: their centres are 2.5 mm apart, at least 4 mm are needed"
+            )
+        );
+        let e = load_str(&text, "x.toml", None, &sets(&["clip.eroa_cm2=0.08"]))
+            .expect_err("direct key");
+        assert_eq!(
+            e.to_string(),
+            "--set clip.eroa_cm2=0.08: clip.eroa_cm2 applies only to model = \"direct\"; this \
+             clip uses model = \"device\""
+        );
     }
 }

@@ -420,7 +420,11 @@ mod tests {
         }
         let clip = RawClip::deserialize(toml::Value::Table(t)).expect("clip keys are fields");
         let fields = toml::Table::try_from(&clip).expect("serialises");
-        assert_eq!(fields.len(), 8, "every clip field but `model` belongs to a model");
+        assert_eq!(
+            fields.len(),
+            8,
+            "every clip field but `model` belongs to a model"
+        );
         for (_, keys) in CLIP_GAP.laws {
             for k in *keys {
                 assert_eq!(CLIP_MODEL.law_of_key(k), Some("device"), "{k}");
@@ -434,7 +438,11 @@ mod tests {
                                  [clip]\nmodel = \"direct\"\n"
             .parse()
             .expect("TOML");
-        let paths: Vec<String> = VALVE_LAW.tables(&root).into_iter().map(|(p, _)| p).collect();
+        let paths: Vec<String> = VALVE_LAW
+            .tables(&root)
+            .into_iter()
+            .map(|(p, _)| p)
+            .collect();
         assert_eq!(paths, ["valves.aortic", "valves.mitral"]);
         let clip = CLIP_MODEL.tables(&root);
         assert_eq!(clip.len(), 1);

@@ -18,6 +18,7 @@ use crate::model::params::{
     ActivationTiming, ChamberId, ChamberParams, CirculationParams, CompartmentParams, DiodeParams,
     OrificeParams, PassiveLaw, ValveId, ValveLaw,
 };
+use crate::model::repair::Repair;
 use crate::model::state::{compartment_volumes_ml, regazzoni_initial_state, P_VEN_SYS};
 use crate::model::{Circuit, ModelParams, State};
 use crate::solver::{SteadyStateSettings, Tolerances};
@@ -61,6 +62,8 @@ pub(crate) struct Validated {
     pub initial: State,
     pub solver: SteadyStateSettings,
     pub waveform_step_s: f64,
+    /// The `[clip]` repair, checked against `params` (the pre-clip model).
+    pub clip: Option<Repair>,
 }
 
 /// Where the name comes from when the file has no `name` key: (candidate, what it is).
@@ -127,6 +130,7 @@ pub(crate) fn validate(
         DEFAULT_WAVEFORM_STEP_MS,
         WAVEFORM_STEP,
     );
+    let clip = super::clip::clip(&mut c, &mut raw.clip, &params);
     c.finish()?;
     Ok(Validated {
         name,
@@ -134,6 +138,7 @@ pub(crate) fn validate(
         initial,
         solver,
         waveform_step_s: step_ms / 1000.0,
+        clip,
     })
 }
 
@@ -478,6 +483,7 @@ fn solver(c: &mut Checker, raw: &mut RawSolver) -> SteadyStateSettings {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::clip::{ClipPlacement, ClipSize, GapProfile};
     use crate::model::state::N_STATE;
 
     fn run(text: &str) -> Result<(Validated, RawScenario), Vec<String>> {
@@ -576,6 +582,286 @@ mod tests {
             [
                 "f.toml:3: chambers.lv.beta_per_ml is required when chambers.lv.passive = \
               \"exponential\" (> 0 and ≤ 1 per mL)"
+            ]
+        );
+    }
+
+    /// An orifice mitral valve (EROA 0.4, MVA 6 cm²) followed by `clip`, a `[clip]` section.
+    fn clipped(clip: &str) -> String {
+        format!(
+            "version = 1\n[valves.mitral]\nlaw = \"orifice\"\neroa_cm2 = 0.4\narea_cm2 = 6.0\n\
+             [clip]\n{clip}"
+        )
+    }
+
+    fn clip_errs(clip: &str) -> Vec<String> {
+        run(&clipped(clip)).expect_err("invalid clip")
+    }
+
+    #[test]
+    fn direct_clip_is_the_given_valve() {
+        let (v, raw) = run(&clipped(
+            "model = \"direct\"\neroa_cm2 = 0.1\narea_cm2 = 3.6\n",
+        ))
+        .expect("valid");
+        assert_eq!(
+            v.clip,
+            Some(Repair::Direct {
+                eroa_cm2: 0.1,
+                area_cm2: 3.6
+            })
+        );
+        let clip = raw.clip.expect("kept");
+        assert_eq!((clip.gap, clip.coaptation_length_mm), (None, None));
+        // Equal to the pre-clip values is allowed (a clip that changed nothing).
+        run(&clipped(
+            "model = \"direct\"\neroa_cm2 = 0.4\narea_cm2 = 6\n",
+        ))
+        .expect("valid");
+    }
+
+    #[test]
+    fn device_clip_defaults_are_written_out() {
+        let (v, raw) = run(&clipped(
+            "model = \"device\"\nclips = [{ size = \"xt\", position_mm = 17.5 }]\n",
+        ))
+        .expect("valid");
+        let Some(Repair::Device(d)) = v.clip else {
+            panic!("{:?}", v.clip)
+        };
+        assert_eq!(d.coaptation_length_mm, 35.0);
+        assert_eq!(d.gap, GapProfile::Central);
+        assert_eq!(d.clips, [ClipPlacement::new(ClipSize::Xt, 17.5)]);
+        let clip = raw.clip.expect("kept");
+        assert_eq!(clip.gap.as_deref(), Some("central"));
+        assert_eq!(clip.coaptation_length_mm, Some(35.0));
+        let clips = clip.clips.expect("clips");
+        assert_eq!(clips[0].size.as_deref(), Some("XT"), "canonical size");
+        assert_eq!(clips[0].segment, None);
+    }
+
+    #[test]
+    fn localized_gap_and_clips_by_segment() {
+        let (v, raw) = run(&clipped(
+            "model = \"device\"\ncoaptation_length_mm = 30\ngap = \"localized\"\n\
+             gap_segment = \"p2\"\ngap_width_mm = 12\n\
+             [[clip.clips]]\nsize = \"NTW\"\nsegment = \"P2\"\n\
+             [[clip.clips]]\nsize = \"NT\"\nposition_mm = 21\n",
+        ))
+        .expect("valid");
+        let Some(Repair::Device(d)) = v.clip else {
+            panic!("{:?}", v.clip)
+        };
+        assert_eq!(
+            d.gap,
+            GapProfile::Localized {
+                center_mm: 15.0,
+                width_mm: 12.0
+            }
+        );
+        assert_eq!(
+            d.clips,
+            [
+                ClipPlacement::new(ClipSize::Ntw, 15.0),
+                ClipPlacement::new(ClipSize::Nt, 21.0)
+            ]
+        );
+        let clip = raw.clip.expect("kept");
+        assert_eq!(clip.gap_segment.as_deref(), Some("P2"), "canonical segment");
+        assert_eq!(clip.gap_center_mm, None, "positions stay as given");
+    }
+
+    #[test]
+    fn model_none_is_no_clip_and_nothing_else() {
+        let (v, raw) = run(&clipped("model = \"none\"\n")).expect("valid");
+        assert_eq!(v.clip, None);
+        assert_eq!(raw.clip, None, "dropped from the resolved scenario");
+        assert_eq!(
+            clip_errs("model = \"none\"\neroa_cm2 = 0.1\n"),
+            [
+                "f.toml:8: clip.eroa_cm2 applies only to model = \"direct\"; this clip uses \
+              model = \"none\""
+            ]
+        );
+    }
+
+    #[test]
+    fn model_is_required_and_one_of_three() {
+        assert_eq!(
+            clip_errs("eroa_cm2 = 0.1\n"),
+            [
+                "f.toml:6: clip.model is required in [clip]: \"direct\" (the post-clip valve as \
+              measured), \"device\" (clips over the leaflet geometry) or \"none\" (no repair)"
+            ]
+        );
+        assert_eq!(
+            clip_errs("model = \"echo\"\n"),
+            ["f.toml:7: clip.model = \"echo\": must be \"direct\" or \"device\" or \"none\""]
+        );
+    }
+
+    #[test]
+    fn keys_of_the_other_model_or_gap_are_refused_once() {
+        assert_eq!(
+            clip_errs(
+                "model = \"direct\"\neroa_cm2 = 0.1\narea_cm2 = 3\ngap_width_mm = 3\n\
+                 clips = [{ size = \"NT\", position_mm = 17.5 }]\n"
+            ),
+            [
+                "f.toml:11: clip.clips applies only to model = \"device\"; this clip uses \
+                 model = \"direct\"",
+                "f.toml:10: clip.gap_width_mm applies only to model = \"device\"; this clip uses \
+                 model = \"direct\"",
+            ]
+        );
+        assert_eq!(
+            clip_errs(
+                "model = \"device\"\ngap_center_mm = 10\nclips = [{ size = \"NT\", segment = \"P2\" }]\n"
+            ),
+            ["f.toml:8: clip.gap_center_mm applies only to gap = \"localized\"; this clip uses \
+              gap = \"central\""]
+        );
+    }
+
+    #[test]
+    fn a_clip_needs_an_orifice_mitral_valve() {
+        let errs = run("version = 1\n[clip]\nmodel = \"direct\"\neroa_cm2 = 0.1\narea_cm2 = 3\n")
+            .expect_err("diode");
+        assert_eq!(
+            errs,
+            [
+                "f.toml:3: clip.model = \"direct\": a clip needs the orifice law on the mitral \
+              valve, but valves.mitral.law = \"diode\": set valves.mitral.law = \"orifice\" \
+              (with its pre-clip eroa_cm2 and area_cm2)"
+            ]
+        );
+    }
+
+    #[test]
+    fn direct_areas_are_checked_against_each_other_and_the_pre_clip_valve() {
+        assert_eq!(
+            clip_errs("model = \"direct\"\neroa_cm2 = 0.3\narea_cm2 = 0.3\n"),
+            [
+                "f.toml:8: clip.eroa_cm2 = 0.3: must be smaller than the post-clip valve area \
+              clip.area_cm2 = 0.3"
+            ]
+        );
+        assert_eq!(
+            clip_errs("model = \"direct\"\neroa_cm2 = 0.5\narea_cm2 = 6.5\n"),
+            [
+                "f.toml:9: clip.area_cm2 = 6.5: must not exceed the pre-clip valve area \
+                 valves.mitral.area_cm2 = 6: a clip cannot enlarge the valve",
+                "f.toml:8: clip.eroa_cm2 = 0.5: must not exceed the pre-clip EROA \
+                 valves.mitral.eroa_cm2 = 0.4: a clip cannot enlarge the leak",
+            ]
+        );
+        assert_eq!(
+            clip_errs("model = \"direct\"\narea_cm2 = 21\n"),
+            [
+                "f.toml:7: clip.eroa_cm2 is required when clip.model = \"direct\" (> 0 and ≤ 20 cm²)",
+                "f.toml:8: clip.area_cm2 = 21: must be > 0 and ≤ 20 cm²",
+            ]
+        );
+    }
+
+    #[test]
+    fn geometry_errors_name_the_clip_entry() {
+        let model = "model = \"device\"\n";
+        assert_eq!(
+            clip_errs(&format!(
+                "{model}clips = [\n  {{ size = \"XT\", position_mm = 17.5 }},\n  \
+                 {{ size = \"NT\", position_mm = 20 }},\n]\n"
+            )),
+            ["f.toml:10: clip.clips[0] (XT at 17.5 mm) and clip.clips[1] (NT at 20 mm) overlap: \
+              their centres are 2.5 mm apart, at least 4 mm are needed"]
+        );
+        assert_eq!(
+            clip_errs(&format!(
+                "{model}coaptation_length_mm = 10\nclips = [{{ size = \"XTW\", segment = \"P3\" }}]\n"
+            )),
+            ["f.toml:9: clip.clips[0] (XTW, 6 mm wide) on P3 at 8.333 mm spans [5.333, 11.333] \
+              mm, outside the coaptation line [0, 10] mm (clip.coaptation_length_mm)"]
+        );
+        let five: Vec<String> = (0..5)
+            .map(|i| format!("{{ size = \"NT\", position_mm = {} }}", 3 + 7 * i))
+            .collect();
+        assert_eq!(
+            clip_errs(&format!("{model}clips = [{}]\n", five.join(", "))),
+            ["f.toml:8: clip.clips: 5 clips given, at most 4 are supported"]
+        );
+        assert_eq!(
+            clip_errs(&format!(
+                "{model}gap = \"localized\"\ngap_center_mm = 3\ngap_width_mm = 10\n\
+                 clips = [{{ size = \"NT\", position_mm = 5 }}]\n"
+            )),
+            [
+                "f.toml:9: clip.gap_center_mm = 3 and clip.gap_width_mm = 10: the localized gap \
+              spans [-2, 8] mm, outside the coaptation line [0, 35] mm (clip.coaptation_length_mm)"
+            ]
+        );
+    }
+
+    #[test]
+    fn clip_entries_need_a_known_size_and_one_position() {
+        let errs = clip_errs(
+            "model = \"device\"\n[[clip.clips]]\nsize = \"G4\"\nposition_mm = 10\n\
+             [[clip.clips]]\nsize = \"NT\"\nposition_mm = 20\nsegment = \"P2\"\n\
+             [[clip.clips]]\nsize = \"NT\"\n\
+             [[clip.clips]]\nposition_mm = 30\n\
+             [[clip.clips]]\nsize = \"XT\"\nsegment = \"P4\"\n",
+        );
+        assert_eq!(
+            errs,
+            [
+                "f.toml:9: clip.clips[0].size = \"G4\": unknown clip size 'G4': expected one of \
+                 NT, XT, NTW, XTW",
+                "f.toml:14: clip.clips[1] has both position_mm and segment: give exactly one \
+                 (segment \"P2\" is position_mm = W/2 for a coaptation line of W mm)",
+                "f.toml:15: clip.clips[2] needs position_mm (mm from the anterolateral \
+                 commissure) or segment (\"P1\", \"P2\" or \"P3\")",
+                "f.toml:17: clip.clips[3].size is required: \"NT\", \"XT\", \"NTW\" or \"XTW\"",
+                "f.toml:21: clip.clips[4].segment = \"P4\": unknown scallop 'P4': expected one of \
+                 P1, P2, P3",
+            ]
+        );
+        assert_eq!(
+            clip_errs("model = \"device\"\n"),
+            ["f.toml:7: clip.clips is required when clip.model = \"device\": 1 to 4 clips, e.g. \
+              clips = [{ size = \"XT\", position_mm = 17.5 }]"]
+        );
+        assert_eq!(
+            clip_errs("model = \"device\"\nclips = []\n"),
+            ["f.toml:8: clip.clips = []: must hold 1 to 4 clips"]
+        );
+    }
+
+    #[test]
+    fn localized_gap_needs_one_centre_and_a_width() {
+        let clips = "clips = [{ size = \"NT\", segment = \"P2\" }]\n";
+        assert_eq!(
+            clip_errs(&format!(
+                "model = \"device\"\ngap = \"localized\"\ngap_segment = \"P2\"\n{clips}"
+            )),
+            ["f.toml:8: clip.gap_width_mm is required when clip.gap = \"localized\" (> 0 mm)"]
+        );
+        assert_eq!(
+            clip_errs(&format!(
+                "model = \"device\"\ngap = \"localized\"\ngap_width_mm = 5\n{clips}"
+            )),
+            [
+                "f.toml:8: clip.gap = \"localized\" needs the centre of the leaking segment: \
+              clip.gap_center_mm (mm from the anterolateral commissure) or clip.gap_segment \
+              (\"P1\", \"P2\" or \"P3\")"
+            ]
+        );
+        assert_eq!(
+            clip_errs(&format!(
+                "model = \"device\"\ngap = \"localized\"\ngap_center_mm = 17\n\
+                 gap_segment = \"P2\"\ngap_width_mm = 5\n{clips}"
+            )),
+            [
+                "f.toml:10: clip.gap_center_mm and clip.gap_segment both place the gap: give \
+              exactly one"
             ]
         );
     }
