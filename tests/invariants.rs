@@ -17,6 +17,14 @@ fn leaky(eroa_cm2: f64) -> ModelParams {
     p
 }
 
+/// `params` run from the published initial state to its periodic steady state.
+fn settle(params: ModelParams) -> (Circuit, Simulation) {
+    let circuit = Circuit::new(params.clone());
+    let y0 = circuit.with_resting_valves(regazzoni_initial_state());
+    let sim = Simulation::run(params, y0, &SteadyStateSettings::default()).unwrap();
+    (circuit, sim)
+}
+
 fn cases() -> Vec<(&'static str, ModelParams)> {
     vec![
         ("diode", ModelParams::regazzoni2022()),
@@ -49,10 +57,8 @@ fn blood_volume_is_conserved_to_round_off_at_every_step() {
 #[test]
 fn steady_state_is_periodic_and_mean_valve_flows_are_equal() {
     for (name, params) in cases() {
-        let circuit = Circuit::new(params.clone());
-        let y0 = circuit.with_resting_valves(regazzoni_initial_state());
         let settings = SteadyStateSettings::default();
-        let sim = Simulation::run(params, y0, &settings).unwrap();
+        let (circuit, sim) = settle(params);
         assert!(sim.steady.converged, "{name}: not converged");
         assert!(sim.steady.beats >= 2);
 
@@ -97,14 +103,7 @@ fn steady_state_is_periodic_and_mean_valve_flows_are_equal() {
 
 #[test]
 fn metrics_do_not_depend_on_the_quadrature_grid() {
-    let params = leaky(0.3);
-    let circuit = Circuit::new(params.clone());
-    let sim = Simulation::run(
-        params,
-        circuit.with_resting_valves(regazzoni_initial_state()),
-        &SteadyStateSettings::default(),
-    )
-    .unwrap();
+    let (circuit, sim) = settle(leaky(0.3));
     let fine_grid = SampledBeat::grid(circuit.period_s(), METRICS_STEP_S / 4.0, true);
     let fine = SampledBeat::simulate(
         &circuit,
@@ -164,15 +163,7 @@ fn metrics_do_not_depend_on_the_quadrature_grid() {
 #[test]
 fn measured_eroa_matches_the_orifice_a_min() {
     for a_min in [0.1, 0.2, 0.4, 0.6] {
-        let params = leaky(a_min);
-        let circuit = Circuit::new(params.clone());
-        let sim = Simulation::run(
-            params,
-            circuit.with_resting_valves(regazzoni_initial_state()),
-            &SteadyStateSettings::default(),
-        )
-        .unwrap();
-        let e = sim.metrics.eroa_cm2;
+        let e = settle(leaky(a_min)).1.metrics.eroa_cm2;
         // RVol/VTI is the flow-weighted mean of A_eff over the jet. A_eff exceeds A_min while the
         // leaflets are still closing (ζ > 0) as systole starts and reopening as it ends, so the
         // measure reads 1.5–2.6 % above A_min (0.6 → 0.1 cm²), never below it.
