@@ -1,7 +1,27 @@
 //! Command-line definitions (clap derive) and nothing else.
 
+use crate::plot::{ImageFormat, PlotKind};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
+use std::str::FromStr;
+
+/// A plot kind, or every kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlotChoice {
+    One(PlotKind),
+    All,
+}
+
+impl FromStr for PlotChoice {
+    type Err = crate::plot::PlotError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s == "all" {
+            Ok(PlotChoice::All)
+        } else {
+            s.parse().map(PlotChoice::One)
+        }
+    }
+}
 
 /// Lumped-parameter simulator of mitral regurgitation and its transcatheter edge-to-edge repair.
 ///
@@ -34,6 +54,31 @@ pub enum Command {
         /// Do not print the summary table.
         #[arg(long, short)]
         quiet: bool,
+        /// Do not draw the figures (pv-loop, wiggers, la-loop, bars) next to the outputs.
+        #[arg(long)]
+        no_plots: bool,
+        /// Image format of the figures.
+        #[arg(long, value_name = "png|svg", default_value = "png")]
+        plot_format: ImageFormat,
+    },
+    /// Redraw a figure from a run's saved outputs (metrics.json, waveforms.csv), without
+    /// re-simulating.
+    Plot {
+        /// pv-loop, wiggers, la-loop, bars, or all.
+        kind: PlotChoice,
+        /// Output directory of a `mitralsim run`.
+        input_dir: PathBuf,
+        /// png or svg [default: png, or the extension of --out].
+        #[arg(long, value_name = "png|svg")]
+        format: Option<ImageFormat>,
+        /// Image file [default: INPUT_DIR/<kind>.<format>]; not with `all`.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Image width and height in pixels.
+        #[arg(long, value_name = "PX", default_value_t = 1600)]
+        width: u32,
+        #[arg(long, value_name = "PX", default_value_t = 1000)]
+        height: u32,
     },
     /// Check a scenario (and --set overrides) without running it.
     Validate {

@@ -4,8 +4,10 @@
 //! code; everything else is testable library code. Data flows one way: scenario → simulation →
 //! writers.
 
+use crate::cli::PlotChoice;
 use crate::output::metrics_json::{self, MetricsFile, ScenarioInfo};
 use crate::output::{summary, waveforms_csv};
+use crate::plot::{self, ImageFormat, PlotError, PlotOptions};
 use crate::scenario::{self, Scenario, ScenarioError};
 use crate::simulate::{Comparison, RunError};
 use std::fs;
@@ -31,6 +33,10 @@ pub enum CommandError {
     Run { scenario: String, source: RunError },
     #[error("cannot write {}: {source}", path.display())]
     Write { path: PathBuf, source: io::Error },
+    #[error("{0}")]
+    Plot(#[from] PlotError),
+    #[error("--out names one file: use it with a single plot kind, not `all`")]
+    OutWithAll,
 }
 
 impl CommandError {
@@ -43,6 +49,8 @@ impl CommandError {
             } => exit_code::BAD_INPUT,
             CommandError::Run { .. } => exit_code::SOLVER_FAILURE,
             CommandError::Write { .. } => exit_code::IO,
+            CommandError::Plot(PlotError::Write { .. } | PlotError::Draw { .. }) => exit_code::IO,
+            CommandError::Plot(_) | CommandError::OutWithAll => exit_code::BAD_INPUT,
         }
     }
 }
@@ -52,6 +60,8 @@ impl CommandError {
 pub struct RunOutcome {
     pub out_dir: PathBuf,
     pub result: Comparison,
+    /// Figures drawn next to the outputs.
+    pub plots: Vec<PathBuf>,
 }
 
 impl RunOutcome {
@@ -69,16 +79,29 @@ pub const METRICS_FILE: &str = "metrics.json";
 pub const WAVEFORMS_FILE: &str = "waveforms.csv";
 pub const RESOLVED_SCENARIO_FILE: &str = "scenario.resolved.toml";
 
+/// Options of `mitralsim run`.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions<'a> {
+    pub scenario: Option<&'a Path>,
+    pub sets: &'a [String],
+    pub out: Option<&'a Path>,
+    pub quiet: bool,
+    /// Figures to draw from the written outputs; `None` for none.
+    pub plots: Option<ImageFormat>,
+}
+
 /// `mitralsim run`: simulate (before and, with a clip, after the repair), write
-/// DIR/{metrics.json, waveforms.csv, scenario.resolved.toml} and print the summary to `stdout`
-/// unless `quiet`.
-pub fn run(
-    scenario_path: Option<&Path>,
-    sets: &[String],
-    out: Option<&Path>,
-    quiet: bool,
-    mut stdout: impl Write,
-) -> Result<RunOutcome, CommandError> {
+/// DIR/{metrics.json, waveforms.csv, scenario.resolved.toml}, draw the figures from those files
+/// (so that `mitralsim plot` later draws the same) and print the summary to `stdout` unless
+/// `quiet`.
+pub fn run(opts: &RunOptions<'_>, mut stdout: impl Write) -> Result<RunOutcome, CommandError> {
+    let RunOptions {
+        scenario: scenario_path,
+        sets,
+        out,
+        quiet,
+        plots: plot_format,
+    } = *opts;
     let scenario = scenario::load(scenario_path, sets)?;
     let run_failed = |source| CommandError::Run {
         scenario: scenario.name.clone(),
@@ -119,6 +142,17 @@ pub fn run(
         waveforms_csv::write(&beats, w)
     })?;
 
+    let plots = match plot_format {
+        Some(format) => plot::render_all(
+            &out_dir,
+            &PlotOptions {
+                format,
+                ..PlotOptions::default()
+            },
+        )?,
+        None => Vec::new(),
+    };
+
     if !quiet {
         let stdout_err = write_err(Path::new("stdout"));
         print_run_header(&scenario, &result, &mut stdout)
@@ -132,7 +166,42 @@ pub fn run(
             .and_then(|()| writeln!(stdout, "\nOutputs in {}", out_dir.display()))
             .map_err(stdout_err)?;
     }
-    Ok(RunOutcome { out_dir, result })
+    Ok(RunOutcome {
+        out_dir,
+        result,
+        plots,
+    })
+}
+
+/// `mitralsim plot`: redraw figures from a run's saved outputs; returns the files written.
+pub fn plot(
+    choice: PlotChoice,
+    input_dir: &Path,
+    format: Option<ImageFormat>,
+    out: Option<&Path>,
+    (width, height): (u32, u32),
+) -> Result<Vec<PathBuf>, CommandError> {
+    let format = match (format, out) {
+        (Some(f), _) => f,
+        (None, Some(path)) => ImageFormat::from_path(path).unwrap_or(ImageFormat::Png),
+        (None, None) => ImageFormat::Png,
+    };
+    let opts = PlotOptions {
+        width,
+        height,
+        format,
+    };
+    match choice {
+        PlotChoice::All if out.is_some() => Err(CommandError::OutWithAll),
+        PlotChoice::All => Ok(plot::render_all(input_dir, &opts)?),
+        PlotChoice::One(kind) => {
+            let file = out
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| input_dir.join(format!("{kind}.{format}")));
+            plot::render(kind, input_dir, &file, &opts)?;
+            Ok(vec![file])
+        }
+    }
 }
 
 fn write_err(path: &Path) -> impl FnOnce(io::Error) -> CommandError {

@@ -11,6 +11,7 @@ pub mod commands;
 pub mod metrics;
 pub mod model;
 pub mod output;
+pub mod plot;
 pub mod scenario;
 pub mod simulate;
 pub mod solver;

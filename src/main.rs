@@ -14,19 +14,29 @@ fn main() -> ExitCode {
             sets,
             out,
             quiet,
-        } => commands::run(scenario.as_deref(), &sets, out.as_deref(), quiet, stdout).map(
-            |outcome| {
-                if let Some(beats) = outcome.unconverged_beats() {
-                    eprintln!(
-                        "warning: the periodic steady state was not reached in {beats} beats; \
-                         metrics are flagged \"converged\": false (raise solver.max_beats)"
-                    );
-                    exit_code::NOT_CONVERGED
-                } else {
-                    exit_code::OK
-                }
+            no_plots,
+            plot_format,
+        } => commands::run(
+            &commands::RunOptions {
+                scenario: scenario.as_deref(),
+                sets: &sets,
+                out: out.as_deref(),
+                quiet,
+                plots: (!no_plots).then_some(plot_format),
             },
-        ),
+            stdout,
+        )
+        .map(|outcome| {
+            if let Some(beats) = outcome.unconverged_beats() {
+                eprintln!(
+                    "warning: the periodic steady state was not reached in {beats} beats; \
+                         metrics are flagged \"converged\": false (raise solver.max_beats)"
+                );
+                exit_code::NOT_CONVERGED
+            } else {
+                exit_code::OK
+            }
+        }),
         Command::Validate { scenario, sets } => commands::validate(&scenario, &sets).map(|s| {
             println!(
                 "ok: {} is a valid scenario ({})",
@@ -35,6 +45,21 @@ fn main() -> ExitCode {
             );
             exit_code::OK
         }),
+        Command::Plot {
+            kind,
+            input_dir,
+            format,
+            out,
+            width,
+            height,
+        } => {
+            commands::plot(kind, &input_dir, format, out.as_deref(), (width, height)).map(|files| {
+                for f in files {
+                    println!("{}", f.display());
+                }
+                exit_code::OK
+            })
+        }
         Command::Presets { name } => {
             commands::presets(name.as_deref(), stdout).map(|()| exit_code::OK)
         }

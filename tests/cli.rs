@@ -217,3 +217,57 @@ fn presets_lists_and_prints() {
         .stdout(predicate::str::contains("name = \"normal\""));
     mitralsim().args(["presets", "nope"]).assert().code(2);
 }
+
+#[test]
+fn run_draws_figures_that_plot_redraws_identically() {
+    let dir = tempfile::tempdir().unwrap();
+    mitralsim()
+        .args(["run", "-q", "--out"])
+        .arg(dir.path())
+        .arg(common::repo_path("scenarios/primary-mr-severe.toml"))
+        .assert()
+        .success();
+    for kind in ["pv-loop", "wiggers", "la-loop", "bars"] {
+        let drawn_by_run = fs::read(dir.path().join(format!("{kind}.png"))).unwrap();
+        let redrawn = dir.path().join(format!("redrawn-{kind}.png"));
+        mitralsim()
+            .args(["plot", kind])
+            .arg(dir.path())
+            .arg("--out")
+            .arg(&redrawn)
+            .assert()
+            .success()
+            .stdout(predicate::str::contains(format!("redrawn-{kind}.png")));
+        assert_eq!(drawn_by_run, fs::read(&redrawn).unwrap(), "{kind} differs");
+    }
+    mitralsim()
+        .args(["plot", "all", "--format", "svg"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let svg = fs::read_to_string(dir.path().join("wiggers.svg")).unwrap();
+    assert!(svg.contains("primary-mr-severe") && svg.contains("post"));
+}
+
+#[test]
+fn plot_errors_are_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    mitralsim()
+        .args(["plot", "pv-loop"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("metrics.json"));
+    mitralsim()
+        .args(["plot", "histogram"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("pv-loop"));
+    mitralsim()
+        .args(["run", "-q", "--no-plots", "--out"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    assert!(!dir.path().join("pv-loop.png").exists());
+}

@@ -1,13 +1,14 @@
 //! Drawing pieces shared by the figures: the title bar, a labelled x–y chart, pre/post curves,
-//! legends, markers and non-overlapping annotations.
+//! legends, markers, headings and non-overlapping annotations.
 //!
 //! Why: axis, legend and curve code exists once, so all figures look alike and a fix applies to
 //! all of them. Overlays (legends, annotations) are drawn on the whole canvas in pixels, using
-//! the chart only to map data to pixels.
+//! the chart only to map data to pixels. Every text goes through [`Theme::t`].
 
-use super::style::{anchored, tick_label, StateStyle, Theme, GREY, GRID, INK, PAPER};
+use super::style::{anchored, tick_label, AxisRange, StateStyle, Theme, GREY, GRID, INK, PAPER};
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
@@ -25,6 +26,22 @@ pub type DrawResult<T = ()> = Result<T, DrawError>;
 pub type Area<DB> = DrawingArea<DB, Shift>;
 pub type XyChart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
+/// Draw `text` at `at` (canvas pixels) with `style`, anchored by `h` and `v`.
+pub fn text<DB: DrawingBackend>(
+    root: &Area<DB>,
+    theme: &Theme,
+    text: &str,
+    style: &TextStyle<'static>,
+    at: (i32, i32),
+    (h, v): (HPos, VPos),
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    root.draw_text(&theme.t(text), &anchored(style.clone(), h, v), at)?;
+    Ok(())
+}
+
 /// Clear the canvas, write the title at the top left and return the area below it.
 pub fn titled<DB: DrawingBackend>(
     root: &Area<DB>,
@@ -35,60 +52,102 @@ where
     DB::ErrorType: 'static,
 {
     root.fill(&PAPER)?;
-    let header = theme.px(78.0);
-    let style = anchored(theme.title(), HPos::Left, VPos::Center);
-    root.draw_text(title, &style, (theme.margin(), header / 2 + theme.px(6.0)))?;
+    let header = theme.px(TITLE_BAR);
+    let at = (theme.margin(), header / 2 + theme.px(4.0));
+    text(
+        root,
+        theme,
+        title,
+        &theme.title(),
+        at,
+        (HPos::Left, VPos::Center),
+    )?;
     let (_, body) = root.split_vertically(header);
     Ok(body)
 }
 
-/// An x–y chart's axes: data ranges, descriptions (quantity and unit) and tick counts.
-pub struct Axes<'s> {
-    pub x: (f64, f64),
-    pub y: (f64, f64),
-    /// `None` hides the x tick labels and description (upper panels of a stack).
-    pub x_desc: Option<&'s str>,
-    /// `None` when the quantity is written as a panel heading instead.
-    pub y_desc: Option<&'s str>,
-    pub x_ticks: usize,
-    pub y_ticks: usize,
+/// Height of the title bar (px at 1600×1000).
+pub const TITLE_BAR: f64 = 76.0;
+
+/// How the x axis is labelled.
+#[derive(Debug, Clone, Copy)]
+pub enum XAxis<'s> {
+    /// Numbered ticks and this description (quantity and unit).
+    Numeric(&'s str),
+    /// No labels (upper panels of a stack, sharing the bottom panel's axis).
+    Hidden,
+    /// Room for one line of category names, drawn by the caller; no ticks or vertical grid.
+    Categories,
 }
 
-/// Left and bottom label-area sizes (1600×1000 px) that fit tick labels and descriptions.
-pub const Y_LABEL_AREA: f64 = 128.0;
-pub const Y_LABEL_AREA_NO_DESC: f64 = 84.0;
-pub const X_LABEL_AREA: f64 = 98.0;
+/// An x–y chart's axes and the room around its plotting area (px at 1600×1000).
+pub struct Axes<'s> {
+    pub x: AxisRange,
+    pub y: AxisRange,
+    pub x_axis: XAxis<'s>,
+    /// Rotated description (quantity and unit); `None` when the caller writes it elsewhere.
+    pub y_desc: Option<&'s str>,
+    /// Width left of the plotting area: tick labels, and the description if any.
+    pub left: f64,
+    /// Margin right of the plotting area.
+    pub right: f64,
+}
 
-/// Build a chart on `area` with a light grid and labelled axes. `right` is the margin right of
-/// the plotting area; stacked panels share it and the left label area, so their x axes align.
+/// Label-area sizes (px at 1600×1000) that fit tick labels and descriptions.
+pub const Y_LABEL_AREA: f64 = 124.0;
+pub const Y_TICKS_ONLY: f64 = 84.0;
+pub const X_LABEL_AREA: f64 = 92.0;
+pub const CATEGORY_LABEL_AREA: f64 = 48.0;
+/// Margin left of the label area (px at 1600×1000).
+pub const LEFT_MARGIN: f64 = 8.0;
+
+/// Build a chart on `area` with a light grid, labelled axes and a frame. Charts built with the
+/// same `left` and `right` on areas of equal width have aligned x axes.
 pub fn xy_chart<'a, DB: DrawingBackend>(
     area: &'a Area<DB>,
     theme: &Theme,
     axes: &Axes<'_>,
-    right: f64,
 ) -> DrawResult<XyChart<'a, DB>>
 where
     DB::ErrorType: 'static,
 {
-    let left = if axes.y_desc.is_some() {
-        Y_LABEL_AREA
-    } else {
-        Y_LABEL_AREA_NO_DESC
-    };
-    let bottom = if axes.x_desc.is_some() {
-        X_LABEL_AREA
-    } else {
-        0.0
+    let bottom = match axes.x_axis {
+        XAxis::Numeric(_) => X_LABEL_AREA,
+        XAxis::Hidden => 0.0,
+        XAxis::Categories => CATEGORY_LABEL_AREA,
     };
     let mut chart = ChartBuilder::on(area)
         .margin_top(theme.px(12.0))
-        .margin_right(theme.px(right))
-        .margin_left(theme.px(8.0))
+        .margin_right(theme.px(axes.right))
+        .margin_left(theme.px(LEFT_MARGIN))
         .margin_bottom(theme.px(4.0))
-        .set_label_area_size(LabelAreaPosition::Left, theme.px(left))
+        .set_label_area_size(LabelAreaPosition::Left, theme.px(axes.left))
         .set_label_area_size(LabelAreaPosition::Bottom, theme.px(bottom))
-        .build_cartesian_2d(axes.x.0..axes.x.1, axes.y.0..axes.y.1)?;
+        .build_cartesian_2d(axes.x.lo..axes.x.hi, axes.y.lo..axes.y.hi)?;
     let hide = |_: &f64| String::new();
+    // Label every tick, or every 2nd or 5th one when ticks are closer than a line of text; the
+    // labelled ticks are multiples of the wider step, so 0 stays labelled.
+    let (_, plot_h) = chart.plotting_area().dim_in_pixel();
+    let y = axes.y;
+    let spacing = plot_h as f64 * y.step / (y.hi - y.lo);
+    let min_spacing = theme.px(34.0) as f64;
+    let stride = [1.0, 2.0, 5.0]
+        .into_iter()
+        .find(|k| spacing * k >= min_spacing)
+        .unwrap_or(10.0);
+    let y_label = move |v: &f64| {
+        let k = v / (y.step * stride);
+        if y.step == 0.0 || (k - k.round()).abs() < 1e-6 {
+            tick_label(v)
+        } else {
+            String::new()
+        }
+    };
+    let x_desc = match axes.x_axis {
+        XAxis::Numeric(d) => theme.t(d).into_owned(),
+        _ => String::new(),
+    };
+    let y_desc = axes.y_desc.map(|d| theme.t(d).into_owned());
     let mut mesh = chart.configure_mesh();
     mesh.bold_line_style(GRID.stroke_width(theme.upx(1.5)))
         .max_light_lines(0)
@@ -96,35 +155,28 @@ where
         .set_all_tick_mark_size(theme.px(8.0))
         .label_style(theme.tick())
         .axis_desc_style(theme.axis_desc())
-        .x_labels(axes.x_ticks)
-        .y_labels(axes.y_ticks)
-        .y_label_formatter(&tick_label);
-    match axes.x_desc {
-        Some(desc) => mesh.x_desc(desc).x_label_formatter(&tick_label),
-        None => mesh.x_label_formatter(&hide),
+        .x_labels(axes.x.ticks)
+        .y_labels(axes.y.ticks)
+        .y_label_formatter(&y_label);
+    match axes.x_axis {
+        XAxis::Numeric(_) => mesh.x_desc(x_desc).x_label_formatter(&tick_label),
+        XAxis::Hidden => mesh.x_label_formatter(&hide),
+        XAxis::Categories => mesh.x_label_formatter(&hide).disable_x_mesh().x_labels(0),
     };
-    if let Some(desc) = axes.y_desc {
+    if let Some(desc) = y_desc {
         mesh.y_desc(desc);
     }
     mesh.draw()?;
-    frame(&chart, theme)?;
+    let (x, y) = (chart.x_range(), chart.y_range());
+    chart.plotting_area().draw(&Rectangle::new(
+        [(x.start, y.end), (x.end, y.start)],
+        INK.mix(0.55).stroke_width(theme.upx(1.5)),
+    ))?;
     Ok(chart)
 }
 
-/// A thin frame around the plotting area (plotters draws only the left and bottom axes).
-fn frame<DB: DrawingBackend>(chart: &XyChart<'_, DB>, theme: &Theme) -> DrawResult
-where
-    DB::ErrorType: 'static,
-{
-    let (x, y) = chart.x_range();
-    let yr = chart.y_range();
-    chart.plotting_area().draw(&Rectangle::new(
-        [(x, yr.end), (chart.x_range().end, yr.start)],
-        INK.mix(0.55).stroke_width(theme.upx(1.5)),
-    ))?;
-    let _ = y;
-    Ok(())
-}
+/// Points per piece of a solid curve drawn in pixels (consecutive pieces share a point).
+const RASTER_PIECE: usize = 8;
 
 /// Draw `points` as one pre/post curve: solid or dashed in the state's colour.
 pub fn draw_curve<DB: DrawingBackend>(
@@ -140,6 +192,16 @@ where
     if style.dashed {
         let (dash, gap) = theme.dash();
         chart.draw_series(DashedLineSeries::new(points, dash, gap, line))?;
+    } else if theme.raster() {
+        // In pixels plotters fills a thick path as one polygon, so a stretch where the curve
+        // runs back over itself (the LA loop's reservoir line) cancels out and shows hollow;
+        // short overlapping pieces do not.
+        let pieces = points.windows(RASTER_PIECE).step_by(RASTER_PIECE - 1);
+        let rest = points.len().saturating_sub(1) % (RASTER_PIECE - 1);
+        let tail = &points[points.len().saturating_sub(rest + 1)..];
+        for piece in pieces.chain((rest > 0).then_some(tail)) {
+            chart.draw_series(LineSeries::new(piece.iter().copied(), line))?;
+        }
     } else {
         chart.draw_series(LineSeries::new(points, line))?;
     }
@@ -151,13 +213,23 @@ where
 pub enum Swatch {
     /// A short line in the state's colour and dash.
     Line(StateStyle),
-    /// A filled square (bars, shaded areas).
+    /// A filled box (bars, shaded areas) of this colour and opacity.
     Fill(RGBColor, f64),
 }
 
+/// A legend entry; `lines[0]` sits beside the swatch, further lines below it.
 pub struct LegendEntry {
     pub swatch: Swatch,
-    pub label: String,
+    pub lines: Vec<String>,
+}
+
+impl LegendEntry {
+    pub fn new(swatch: Swatch, label: impl Into<String>) -> Self {
+        Self {
+            swatch,
+            lines: vec![label.into()],
+        }
+    }
 }
 
 /// Where a legend's box is anchored, in canvas pixels.
@@ -167,27 +239,126 @@ pub enum Corner {
     TopRight(i32, i32),
 }
 
+/// Legend entries stacked in a column, or side by side in one row (title bars).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    Column,
+    Row,
+}
+
+/// Legend metrics (px at 1600×1000).
+const LEGEND_PAD: f64 = 12.0;
+const LEGEND_SWATCH: f64 = 62.0;
+const LEGEND_GAP: f64 = 12.0;
+const LEGEND_LINE: f64 = 40.0;
+const LEGEND_SPACING: f64 = 28.0;
+
+/// Width and height in pixels.
+type Size = (i32, i32);
+
+/// Size of each entry (swatch, text) and of the whole legend box, in pixels.
+fn legend_layout<DB: DrawingBackend>(
+    root: &Area<DB>,
+    theme: &Theme,
+    entries: &[LegendEntry],
+    layout: Layout,
+) -> DrawResult<(Vec<Size>, Size)>
+where
+    DB::ErrorType: 'static,
+{
+    let style = theme.legend();
+    let pad = theme.px(LEGEND_PAD);
+    let line_h = theme.px(LEGEND_LINE);
+    let mut sizes = Vec::with_capacity(entries.len());
+    for e in entries {
+        let mut w = 0;
+        for line in &e.lines {
+            w = w.max(text_width(root, theme, line, &style)?);
+        }
+        let swatch = theme.px(LEGEND_SWATCH) + theme.px(LEGEND_GAP);
+        sizes.push((swatch + w, line_h * e.lines.len() as i32));
+    }
+    let spacing = theme.px(LEGEND_SPACING) * (sizes.len() as i32 - 1).max(0);
+    let size = match layout {
+        Layout::Column => (
+            2 * pad + sizes.iter().map(|s| s.0).max().unwrap_or(0),
+            2 * pad + sizes.iter().map(|s| s.1).sum::<i32>(),
+        ),
+        Layout::Row => (
+            2 * pad + sizes.iter().map(|s| s.0).sum::<i32>() + spacing,
+            2 * pad + sizes.iter().map(|s| s.1).max().unwrap_or(0),
+        ),
+    };
+    Ok((sizes, size))
+}
+
+/// The corner of `plot` (inset by `inset` pixels) where a legend of this size covers the
+/// fewest of `points` (pixels of the drawn data): top left, top right, bottom left, bottom right,
+/// first best wins.
+pub fn emptiest_corner<DB: DrawingBackend>(
+    root: &Area<DB>,
+    theme: &Theme,
+    entries: &[LegendEntry],
+    plot: PixelRect,
+    inset: i32,
+    points: &[(i32, i32)],
+) -> DrawResult<Corner>
+where
+    DB::ErrorType: 'static,
+{
+    let (_, (w, h)) = legend_layout(root, theme, entries, Layout::Column)?;
+    let margin = theme.px(10.0);
+    let (left, right) = (plot.x0 + inset, plot.x1 - inset);
+    let (top, bottom) = (plot.y0 + inset, plot.y1 - inset - h);
+    let candidates = [
+        (Corner::TopLeft(left, top), left),
+        (Corner::TopRight(right, top), right - w),
+        (Corner::TopLeft(left, bottom), left),
+        (Corner::TopRight(right, bottom), right - w),
+    ];
+    let covered = |x0: i32, y0: i32| {
+        let r = PixelRect {
+            x0: x0 - margin,
+            y0: y0 - margin,
+            x1: x0 + w + margin,
+            y1: y0 + h + margin,
+        };
+        points
+            .iter()
+            .filter(|&&(x, y)| r.x0 <= x && x <= r.x1 && r.y0 <= y && y <= r.y1)
+            .count()
+    };
+    let best = candidates
+        .iter()
+        .min_by_key(|(corner, x0)| {
+            let y0 = match corner {
+                Corner::TopLeft(_, y) | Corner::TopRight(_, y) => *y,
+            };
+            covered(*x0, y0)
+        })
+        .map(|(c, _)| *c)
+        .unwrap_or(Corner::TopLeft(left, top));
+    Ok(best)
+}
+
 /// Draw a boxed legend; returns its pixel rectangle.
 pub fn legend<DB: DrawingBackend>(
     root: &Area<DB>,
     theme: &Theme,
     entries: &[LegendEntry],
     corner: Corner,
+    layout: Layout,
 ) -> DrawResult<PixelRect>
 where
     DB::ErrorType: 'static,
 {
-    let text = anchored(theme.legend(), HPos::Left, VPos::Center);
-    let pad = theme.px(14.0);
-    let swatch_w = theme.px(66.0);
-    let gap = theme.px(12.0);
-    let line_h = theme.px(44.0);
-    let mut text_w = 0;
-    for e in entries {
-        text_w = text_w.max(text_width(root, &e.label, &text)?);
-    }
-    let w = 2 * pad + swatch_w + gap + text_w;
-    let h = 2 * pad + line_h * entries.len() as i32;
+    let style = theme.legend();
+    let pad = theme.px(LEGEND_PAD);
+    let swatch_w = theme.px(LEGEND_SWATCH);
+    let gap = theme.px(LEGEND_GAP);
+    let line_h = theme.px(LEGEND_LINE);
+    let spacing = theme.px(LEGEND_SPACING);
+    let (sizes, (w, h)) = legend_layout(root, theme, entries, layout)?;
     let (x0, y0) = match corner {
         Corner::TopLeft(x, y) => (x, y),
         Corner::TopRight(x, y) => (x - w, y),
@@ -200,22 +371,19 @@ where
         [(x0, y0), (x0 + w, y0 + h)],
         GREY.stroke_width(theme.upx(1.5)),
     ))?;
-    for (i, e) in entries.iter().enumerate() {
-        let yc = y0 + pad + line_h * i as i32 + line_h / 2;
-        let (sx0, sx1) = (x0 + pad, x0 + pad + swatch_w);
+    let (mut x, mut y) = (x0 + pad, y0 + pad);
+    for (e, (ew, eh)) in entries.iter().zip(&sizes) {
+        let yc = y + line_h / 2;
+        let (sx0, sx1) = (x, x + swatch_w);
         match e.swatch {
             Swatch::Line(s) => {
                 let line = s.color.stroke_width(theme.line_width());
+                let path = vec![(sx0, yc), (sx1, yc)];
                 if s.dashed {
                     let (dash, gap) = theme.dash();
-                    root.draw(&DashedPathElement::new(
-                        vec![(sx0, yc), (sx1, yc)],
-                        dash,
-                        gap,
-                        line,
-                    ))?;
+                    root.draw(&DashedPathElement::new(path, dash, gap, line))?;
                 } else {
-                    root.draw(&PathElement::new(vec![(sx0, yc), (sx1, yc)], line))?;
+                    root.draw(&PathElement::new(path, line))?;
                 }
             }
             Swatch::Fill(color, alpha) => {
@@ -226,7 +394,14 @@ where
                 ))?;
             }
         }
-        root.draw_text(&e.label, &text, (sx1 + gap, yc))?;
+        for (i, line) in e.lines.iter().enumerate() {
+            let at = (sx1 + gap, yc + line_h * i as i32);
+            text(root, theme, line, &style, at, (HPos::Left, VPos::Center))?;
+        }
+        match layout {
+            Layout::Column => y += eh,
+            Layout::Row => x += ew + spacing,
+        }
     }
     Ok(PixelRect {
         x0,
@@ -236,18 +411,39 @@ where
     })
 }
 
-/// Estimated width of `text`, with slack for an SVG viewer's fallback font.
+/// Estimated width of `text` in pixels, with slack for an SVG viewer's fallback font.
 pub fn text_width<DB: DrawingBackend>(
     root: &Area<DB>,
+    theme: &Theme,
     text: &str,
     style: &TextStyle<'_>,
 ) -> DrawResult<i32>
 where
     DB::ErrorType: 'static,
 {
-    let (w, _) = root.estimate_text_size(text, style)?;
+    let (w, _) = root.estimate_text_size(&theme.t(text), style)?;
     Ok((w as f64 * 1.08).ceil() as i32)
 }
+
+/// Write a panel heading at the top of `area` at `x` pixels from its left edge, aligned by `h`;
+/// returns the area below it.
+pub fn heading<DB: DrawingBackend>(
+    area: &Area<DB>,
+    theme: &Theme,
+    title: &str,
+    (x, h): (i32, HPos),
+) -> DrawResult<Area<DB>>
+where
+    DB::ErrorType: 'static,
+{
+    let height = theme.px(HEADING);
+    let at = (x, height / 2 + theme.px(4.0));
+    text(area, theme, title, &theme.heading(), at, (h, VPos::Center))?;
+    Ok(area.margin(height, 0, 0, 0))
+}
+
+/// Height of a panel heading (px at 1600×1000).
+pub const HEADING: f64 = 40.0;
 
 /// A marker shape for annotated points.
 #[derive(Debug, Clone, Copy)]
@@ -256,14 +452,15 @@ pub enum Marker {
     Square,
 }
 
-/// A filled marker in `color`, outlined in white so it stands out on its own curve.
+/// A filled marker in `color`, outlined in white so it stands out on its own curve; returns its
+/// pixel box.
 pub fn marker<DB: DrawingBackend>(
     root: &Area<DB>,
     theme: &Theme,
     at: (i32, i32),
     shape: Marker,
     color: RGBColor,
-) -> DrawResult
+) -> DrawResult<PixelRect>
 where
     DB::ErrorType: 'static,
 {
@@ -280,7 +477,12 @@ where
             root.draw(&Rectangle::new(c, outline))?;
         }
     }
-    Ok(())
+    Ok(PixelRect {
+        x0: at.0 - r,
+        y0: at.1 - r,
+        x1: at.0 + r,
+        y1: at.1 + r,
+    })
 }
 
 /// An axis-aligned rectangle in canvas pixels.
@@ -298,8 +500,8 @@ impl PixelRect {
     }
 }
 
-/// Places annotation texts so that none overlaps another (or a reserved box, e.g. a legend):
-/// a text that would collide moves down (or up) by whole lines.
+/// Places annotation texts so that none overlaps another or a reserved box (legend, marker):
+/// a text that would collide moves by whole steps.
 #[derive(Default)]
 pub struct Labels {
     taken: Vec<PixelRect>,
@@ -311,11 +513,13 @@ impl Labels {
     }
 
     /// Draw `text` anchored at `at` with horizontal alignment `h` (vertically centred), moving it
-    /// by line steps of `step` pixels (sign = direction) until it is clear; returns its box.
+    /// by `step` pixels (sign = direction) until it is clear; returns its box.
+    #[allow(clippy::too_many_arguments)]
     pub fn place<DB: DrawingBackend>(
         &mut self,
         root: &Area<DB>,
-        text: &str,
+        theme: &Theme,
+        label: &str,
         style: &TextStyle<'static>,
         at: (i32, i32),
         h: HPos,
@@ -324,21 +528,21 @@ impl Labels {
     where
         DB::ErrorType: 'static,
     {
-        let w = text_width(root, text, style)?;
-        let (_, th) = root.estimate_text_size(text, style)?;
+        let w = text_width(root, theme, label, style)?;
+        let (_, th) = root.estimate_text_size(&theme.t(label), style)?;
         let half = (th as i32 * 3 / 4).max(1);
         let x0 = match h {
             HPos::Left => at.0,
             HPos::Center => at.0 - w / 2,
             HPos::Right => at.0 - w,
         };
-        let mut y = at.1;
         let mut rect = PixelRect {
             x0,
-            y0: y - half,
+            y0: at.1 - half,
             x1: x0 + w,
-            y1: y + half,
+            y1: at.1 + half,
         };
+        let mut y = at.1;
         for _ in 0..12 {
             if !self.taken.iter().any(|t| t.overlaps(&rect)) {
                 break;
@@ -347,7 +551,7 @@ impl Labels {
             rect.y0 += step;
             rect.y1 += step;
         }
-        root.draw_text(text, &anchored(style.clone(), h, VPos::Center), (at.0, y))?;
+        text(root, theme, label, style, (at.0, y), (h, VPos::Center))?;
         self.taken.push(rect);
         Ok(rect)
     }

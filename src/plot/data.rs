@@ -55,18 +55,44 @@ pub struct Waveforms {
 }
 
 impl Waveforms {
-    /// (column name in waveforms.csv, accessor): the one place that maps names to fields.
-    fn columns(&mut self) -> [(&'static str, &mut Vec<f64>); 9] {
+    /// Column names in waveforms.csv, in the order of [`Waveforms::fields`].
+    const COLUMNS: [&'static str; 9] = [
+        "t_s",
+        "p_la_mmhg",
+        "v_la_ml",
+        "p_lv_mmhg",
+        "v_lv_ml",
+        "p_ar_sys_mmhg",
+        "q_mv_ml_s",
+        "open_mv",
+        "open_av",
+    ];
+
+    fn fields(&self) -> [&Vec<f64>; 9] {
         [
-            ("t_s", &mut self.t_s),
-            ("p_la_mmhg", &mut self.p_la_mmhg),
-            ("v_la_ml", &mut self.v_la_ml),
-            ("p_lv_mmhg", &mut self.p_lv_mmhg),
-            ("v_lv_ml", &mut self.v_lv_ml),
-            ("p_ar_sys_mmhg", &mut self.p_ao_mmhg),
-            ("q_mv_ml_s", &mut self.q_mv_ml_s),
-            ("open_mv", &mut self.open_mv),
-            ("open_av", &mut self.open_av),
+            &self.t_s,
+            &self.p_la_mmhg,
+            &self.v_la_ml,
+            &self.p_lv_mmhg,
+            &self.v_lv_ml,
+            &self.p_ao_mmhg,
+            &self.q_mv_ml_s,
+            &self.open_mv,
+            &self.open_av,
+        ]
+    }
+
+    fn fields_mut(&mut self) -> [&mut Vec<f64>; 9] {
+        [
+            &mut self.t_s,
+            &mut self.p_la_mmhg,
+            &mut self.v_la_ml,
+            &mut self.p_lv_mmhg,
+            &mut self.v_lv_ml,
+            &mut self.p_ao_mmhg,
+            &mut self.q_mv_ml_s,
+            &mut self.open_mv,
+            &mut self.open_av,
         ]
     }
 
@@ -119,9 +145,12 @@ impl RunData {
 
         let mut states = Vec::new();
         for (id, metrics) in [(StateId::Pre, Some(doc.pre)), (StateId::Post, doc.post)] {
-            let beat = beats.iter_mut().find(|(s, _)| *s == id).map(std::mem::take);
+            let beat = beats
+                .iter_mut()
+                .find(|(s, _)| *s == id)
+                .map(|(_, w)| std::mem::take(w));
             match (metrics, beat) {
-                (Some(metrics), Some((_, waveforms))) => states.push(StateRun {
+                (Some(metrics), Some(waveforms)) => states.push(StateRun {
                     id,
                     waveforms,
                     metrics,
@@ -153,6 +182,43 @@ impl RunData {
             scenario_name: doc.scenario.name,
             states,
         })
+    }
+
+    /// What the figures rely on, for data built by hand rather than by [`RunData::load`]: a
+    /// `pre` state first, at most one state of each kind, at least 3 samples of finite values
+    /// per state, every channel as long as `t_s`, and time increasing.
+    pub fn check(&self) -> Result<(), String> {
+        if self.states.first().map(|s| s.id) != Some(StateId::Pre) {
+            return Err("the first state must be `pre`".into());
+        }
+        if self.states.len() > 2 || (self.states.len() == 2 && self.states[1].id != StateId::Post) {
+            return Err("the states must be `pre`, then optionally `post`".into());
+        }
+        for s in &self.states {
+            let w = &s.waveforms;
+            let n = w.t_s.len();
+            let name = s.id.name();
+            if n < 3 {
+                return Err(format!("state `{name}` has fewer than 3 samples"));
+            }
+            for (column, values) in Waveforms::COLUMNS.iter().zip(w.fields()) {
+                if values.len() != n {
+                    return Err(format!(
+                        "state `{name}`: `{column}` has {} samples, t_s has {n}",
+                        values.len()
+                    ));
+                }
+                if values.iter().any(|v| !v.is_finite()) {
+                    return Err(format!(
+                        "state `{name}`: `{column}` has a value that is not finite"
+                    ));
+                }
+            }
+            if w.t_s.windows(2).any(|p| p[1] <= p[0]) {
+                return Err(format!("state `{name}`: t_s does not increase"));
+            }
+        }
+        Ok(())
     }
 
     /// True when a post-clip state was simulated.
@@ -205,11 +271,9 @@ fn read_waveforms(path: &Path) -> Result<Vec<(StateId, Waveforms)>, PlotError> {
             .ok_or_else(|| malformed(path, format!("no column `{name}` in the header")))
     };
     let state_col = find("state")?;
-    let mut probe = Waveforms::default();
-    let cols: Vec<(&'static str, usize)> = probe
-        .columns()
+    let cols: Vec<(&'static str, usize)> = Waveforms::COLUMNS
         .iter()
-        .map(|(name, _)| find(name).map(|i| (*name, i)))
+        .map(|name| find(name).map(|i| (*name, i)))
         .collect::<Result<_, _>>()?;
 
     let mut beats: Vec<(StateId, Waveforms)> = Vec::new();
@@ -231,7 +295,7 @@ fn read_waveforms(path: &Path) -> Result<Vec<(StateId, Waveforms)>, PlotError> {
             }
         };
         let waveforms = &mut beats[at].1;
-        for ((name, col), (_, values)) in cols.iter().zip(waveforms.columns()) {
+        for ((name, col), values) in cols.iter().zip(waveforms.fields_mut()) {
             let cell = record.get(*col).unwrap_or("");
             let value: f64 = cell.trim().parse().map_err(|_| {
                 malformed(

@@ -5,7 +5,7 @@
 
 use super::data::StateId;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-use plotters::style::{register_font, FontDesc, FontFamily, FontStyle, RGBColor, TextStyle};
+use plotters::style::{register_font, Color, FontDesc, FontFamily, FontStyle, RGBColor, TextStyle};
 use std::sync::OnceLock;
 
 /// Font family of every text. Rendering (PNG, and text layout for both formats) uses the embedded
@@ -63,17 +63,35 @@ pub fn state_style(id: StateId) -> StateStyle {
 #[derive(Debug, Clone, Copy)]
 pub struct Theme {
     pub width: u32,
-    pub height: u32,
     scale: f64,
+    raster: bool,
 }
 
 impl Theme {
-    pub fn new(width: u32, height: u32) -> Self {
+    /// `raster`: drawing pixels (PNG) rather than SVG text.
+    pub fn new(width: u32, height: u32, raster: bool) -> Self {
         let scale = (width as f64 / 1600.0).min(height as f64 / 1000.0);
         Self {
             width,
-            height,
             scale,
+            raster,
+        }
+    }
+
+    /// Drawing pixels (PNG) rather than SVG.
+    pub fn raster(&self) -> bool {
+        self.raster
+    }
+
+    /// `text` as it should be handed to plotters. In pixels, plotters 0.3.7 places each glyph
+    /// without its left side bearing, which narrows word spaces to about two thirds
+    /// (plotters-rs/plotters#576); a three-per-em space (U+2004) restores the width of a space.
+    /// SVG text is laid out by the viewer and keeps plain spaces.
+    pub fn t<'s>(&self, text: &'s str) -> std::borrow::Cow<'s, str> {
+        if self.raster && text.contains(' ') {
+            text.replace(' ', "\u{2004}").into()
+        } else {
+            text.into()
         }
     }
 
@@ -88,7 +106,11 @@ impl Theme {
 
     fn text(&self, size: f64, style: FontStyle, color: RGBColor) -> TextStyle<'static> {
         let size = (size * self.scale).max(8.0);
-        TextStyle::from(FontDesc::new(FontFamily::Name(FAMILY), size, style)).color(&color)
+        TextStyle {
+            font: FontDesc::new(FontFamily::Name(FAMILY), size, style),
+            color: color.to_backend_color(),
+            pos: Pos::default(),
+        }
     }
 
     pub fn title(&self) -> TextStyle<'static> {
@@ -144,33 +166,70 @@ pub fn tick_label(v: &f64) -> String {
     }
 }
 
-/// A value with about three significant digits, for annotations (e.g. 56.3, 142, 0.41).
+/// A value for annotations: three significant digits from 0.1 up (56.3, 142, 6.05, 0.41), two
+/// below (0.0046), 0 as "0".
 pub fn value_label(v: f64) -> String {
     let a = v.abs();
-    let s = if a >= 100.0 {
-        format!("{v:.0}")
+    let decimals = if a == 0.0 || !a.is_finite() || a >= 100.0 {
+        0
     } else if a >= 10.0 {
-        format!("{v:.1}")
+        1
+    } else if a >= 0.1 {
+        2
     } else {
-        format!("{v:.2}")
+        (1 - a.log10().floor() as i32).clamp(2, 4) as usize
     };
-    if s.trim_start_matches('-').chars().all(|c| c == '0' || c == '.') {
+    let s = format!("{v:.decimals$}");
+    if s.trim_start_matches('-')
+        .chars()
+        .all(|c| c == '0' || c == '.')
+    {
         s.trim_start_matches('-').to_string()
     } else {
         s
     }
 }
 
-/// An axis range covering `[lo, hi]` that starts and ends on a round step (about `ticks`
-/// intervals); never empty.
-pub fn nice_range(lo: f64, hi: f64, ticks: f64) -> (f64, f64) {
+/// An axis: its data range and the most tick labels it may carry.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AxisRange {
+    pub lo: f64,
+    pub hi: f64,
+    pub ticks: usize,
+    /// The distance between ticks, when the range was made to fit it (else 0).
+    pub step: f64,
+}
+
+impl AxisRange {
+    /// A range as given; plotters chooses up to `ticks` ticks in it.
+    pub fn fixed(lo: f64, hi: f64, ticks: usize) -> Self {
+        Self {
+            lo,
+            hi,
+            ticks,
+            step: 0.0,
+        }
+    }
+}
+
+/// An axis covering `[lo, hi]` in about `intervals` steps of 1, 2 or 5 × 10ⁿ, starting and
+/// ending on a step. Its tick count is exact: plotters, which picks the finest 1-2-5 step that
+/// fits the count, then labels both ends. Never empty.
+pub fn nice_range(lo: f64, hi: f64, intervals: f64) -> AxisRange {
+    let (lo, hi) = (lo.min(hi), lo.max(hi));
     let (lo, hi) = if hi - lo > 1e-9 * hi.abs().max(1.0) {
         (lo, hi)
     } else {
         (lo - 0.5 * lo.abs().max(1.0), hi + 0.5 * hi.abs().max(1.0))
     };
-    let step = nice_step((hi - lo) / ticks);
-    ((lo / step).floor() * step, (hi / step).ceil() * step)
+    let step = nice_step((hi - lo) / intervals);
+    let (lo, hi) = ((lo / step).floor() * step, (hi / step).ceil() * step);
+    AxisRange {
+        lo,
+        hi,
+        ticks: ((hi - lo) / step).round() as usize + 1,
+        step,
+    }
 }
 
 fn nice_step(raw: f64) -> f64 {
@@ -180,8 +239,6 @@ fn nice_step(raw: f64) -> f64 {
         1.0
     } else if f <= 2.0 {
         2.0
-    } else if f <= 2.5 {
-        2.5
     } else if f <= 5.0 {
         5.0
     } else {
@@ -206,10 +263,14 @@ mod tests {
 
     #[test]
     fn ranges_are_round_and_cover_the_data() {
-        assert_eq!(nice_range(0.0, 118.7, 5.0), (0.0, 120.0));
-        assert_eq!(nice_range(61.0, 142.0, 5.0), (60.0, 150.0));
-        let (lo, hi) = nice_range(3.0, 3.0, 5.0);
-        assert!(lo < 3.0 && hi > 3.0);
+        let r = nice_range(0.0, 101.0, 6.0);
+        assert_eq!((r.lo, r.hi, r.ticks, r.step), (0.0, 120.0, 7, 20.0));
+        let r = nice_range(61.0, 142.0, 5.0);
+        assert_eq!((r.lo, r.hi, r.ticks, r.step), (60.0, 160.0, 6, 20.0));
+        let r = nice_range(3.0, 3.0, 5.0);
+        assert!(r.lo < 3.0 && r.hi > 3.0 && r.ticks >= 2);
+        let r = nice_range(0.0, -10.0, 5.0);
+        assert!(r.lo <= -10.0 && r.hi >= 0.0);
     }
 
     #[test]
@@ -220,6 +281,9 @@ mod tests {
         assert_eq!(value_label(56.34), "56.3");
         assert_eq!(value_label(142.2), "142");
         assert_eq!(value_label(0.412), "0.41");
-        assert_eq!(value_label(-0.001), "0.00");
+        assert_eq!(value_label(0.0046), "0.0046");
+        assert_eq!(value_label(0.094), "0.094");
+        assert_eq!(value_label(0.0), "0");
+        assert_eq!(value_label(-0.00001), "0.0000");
     }
 }

@@ -1,0 +1,161 @@
+//! `bars`: pre vs post of the headline metrics, as small multiples (one panel per metric, each
+//! with its own unit and axis from zero), values written on the bars; pre only gives single bars.
+
+use super::chart::{
+    heading, legend, plot_rect, text, titled, xy_chart, Area, Axes, Corner, DrawResult, Layout,
+    LegendEntry, Swatch, XAxis, LEFT_MARGIN, Y_LABEL_AREA,
+};
+use super::data::RunData;
+use super::style::{nice_range, state_style, value_label, AxisRange, Theme};
+use crate::metrics::Metrics;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, VPos};
+
+/// (panel heading, y-axis description with unit, value).
+type MetricSpec = (&'static str, &'static str, fn(&Metrics) -> f64);
+
+const METRICS: [MetricSpec; 7] = [
+    ("Regurgitant volume", "RVol (mL)", |m| {
+        m.regurgitant_volume_ml
+    }),
+    ("Regurgitant fraction", "RF (%)", |m| {
+        m.regurgitant_fraction_pct
+    }),
+    ("Forward stroke volume", "forward SV (mL)", |m| {
+        m.forward_stroke_volume_ml
+    }),
+    ("Cardiac output", "CO (L/min)", |m| m.cardiac_output_l_min),
+    ("Mean LA pressure", "pressure (mmHg)", |m| {
+        m.la_pressure_mean_mmhg
+    }),
+    ("LA v-wave", "pressure (mmHg)", |m| m.la_v_wave_mmhg),
+    ("Mean mitral gradient", "gradient (mmHg)", |m| {
+        m.mitral_mean_gradient_mmhg
+    }),
+];
+
+/// Opacity of the bar fill.
+const FILL: f64 = 0.85;
+
+pub fn draw<DB: DrawingBackend>(root: &Area<DB>, theme: &Theme, run: &RunData) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let title = if run.has_post() {
+        format!("Before and after the clip — {}", run.scenario_name)
+    } else {
+        format!("Key metrics — {}", run.scenario_name)
+    };
+    let body = titled(root, theme, &title)?;
+    let body = body.margin(0, theme.px(8.0), theme.px(8.0), theme.px(8.0));
+    let cells = body.split_evenly((2, 4));
+    let n = run.states.len();
+    const RIGHT: f64 = 16.0;
+    for ((name, desc, value), cell) in METRICS.iter().zip(&cells) {
+        // The heading is centred over the plotting area, not over the whole cell.
+        let (w, _) = cell.dim_in_pixel();
+        let left = theme.px(LEFT_MARGIN) + theme.px(Y_LABEL_AREA);
+        let centre = (left + w as i32 - theme.px(RIGHT)) / 2;
+        let area = heading(cell, theme, name, (centre, HPos::Center))?;
+        let values = run.states.iter().map(|s| value(&s.metrics));
+        let (low, top) = values.fold((0.0, 0.0), |(lo, hi): (f64, f64), v| (lo.min(v), hi.max(v)));
+        let chart = xy_chart(
+            &area,
+            theme,
+            &Axes {
+                x: AxisRange::fixed(0.0, n as f64, 0),
+                y: nice_range(low * 1.18, top * 1.18, 4.0),
+                x_axis: XAxis::Categories,
+                y_desc: Some(desc),
+                left: Y_LABEL_AREA,
+                right: RIGHT,
+            },
+        )?;
+        let plot = plot_rect(&chart);
+        // Bars at most 110 px wide (at 1600×1000), centred in their slot.
+        let slot_px = (plot.x1 - plot.x0) as f64 / n as f64;
+        let half = 0.5 * (0.62 * slot_px).min(theme.px(110.0) as f64) / slot_px;
+        for (i, s) in run.states.iter().enumerate() {
+            let v = value(&s.metrics);
+            let c = i as f64 + 0.5;
+            let color = state_style(s.id).color;
+            chart.plotting_area().draw(&Rectangle::new(
+                [(c - half, 0.0), (c + half, v)],
+                color.mix(FILL).filled(),
+            ))?;
+            chart.plotting_area().draw(&Rectangle::new(
+                [(c - half, 0.0), (c + half, v)],
+                color.stroke_width(theme.upx(2.0)),
+            ))?;
+            let (x, y) = chart.backend_coord(&(c, v));
+            let above = (x, y - theme.px(6.0));
+            let label = value_label(v);
+            text(
+                root,
+                theme,
+                &label,
+                &theme.note(),
+                above,
+                (HPos::Center, VPos::Bottom),
+            )?;
+            let below = (x, plot.y1 + theme.px(12.0));
+            let name = state_style(s.id).label;
+            text(
+                root,
+                theme,
+                name,
+                &theme.tick(),
+                below,
+                (HPos::Center, VPos::Top),
+            )?;
+        }
+    }
+    summary(root, theme, run, &cells[7])
+}
+
+/// The eighth cell: legend and the MR grade of each state.
+fn summary<DB: DrawingBackend>(
+    root: &Area<DB>,
+    theme: &Theme,
+    run: &RunData,
+    cell: &Area<DB>,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let (xr, yr) = cell.get_pixel_range();
+    let x = xr.start + theme.px(48.0);
+    let entries: Vec<LegendEntry> = run
+        .states
+        .iter()
+        .map(|s| {
+            let style = state_style(s.id);
+            LegendEntry::new(Swatch::Fill(style.color, FILL), style.label)
+        })
+        .collect();
+    let box_ = legend(
+        root,
+        theme,
+        &entries,
+        Corner::TopLeft(x, yr.start + theme.px(60.0)),
+        Layout::Column,
+    )?;
+    let top_left = (HPos::Left, VPos::Top);
+    let line = theme.px(42.0);
+    let mut y = box_.y1 + theme.px(30.0);
+    let title = "MR grade (ASE 2017):";
+    text(root, theme, title, &theme.legend(), (x, y), top_left)?;
+    for s in &run.states {
+        y += line;
+        let style = state_style(s.id);
+        let grade = format!(
+            "{}: {} (EROA {} cm²)",
+            style.label,
+            s.metrics.mr_grade.as_str(),
+            value_label(s.metrics.eroa_cm2)
+        );
+        let color = theme.note_colored(style.color);
+        text(root, theme, &grade, &color, (x, y), top_left)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,318 @@
+//! Per-run figures (PNG or SVG) from a run's saved output directory: the LV and LA
+//! pressure–volume loops, a Wiggers diagram and pre/post bar charts.
+//!
+//! Why read the saved files rather than a simulation in memory: a figure can then be remade from
+//! any earlier run (`mitralsim plot KIND DIR`), and it shows exactly the numbers in the files a
+//! researcher cites. Loading ([`data`]) is separate from drawing (one module per kind, shared
+//! look in `style` and `chart`); text uses an embedded Open Sans, so output never depends on the
+//! fonts installed, and the same inputs give the same bytes.
+//!
+//! ```no_run
+//! use mitralsim::plot::{render, render_all, PlotKind, PlotOptions};
+//! use std::path::Path;
+//! let dir = Path::new("output/normal");
+//! render(PlotKind::PvLoop, dir, &dir.join("pv-loop.png"), &PlotOptions::default())?;
+//! let written = render_all(dir, &PlotOptions::default())?; // dir/<kind>.png for every kind
+//! # Ok::<(), mitralsim::plot::PlotError>(())
+//! ```
+
+mod bars;
+mod chart;
+pub mod data;
+mod la_loop;
+mod loops;
+mod pv_loop;
+mod style;
+mod wiggers;
+
+pub use data::{RunData, StateId, StateRun, Waveforms};
+
+use chart::DrawError;
+use plotters::coord::Shift;
+use plotters::prelude::{BitMapBackend, DrawingArea, DrawingBackend, IntoDrawingArea, SVGBackend};
+use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use style::Theme;
+
+/// A figure of one run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PlotKind {
+    /// LV pressure–volume loop with EDV, ESV and the regurgitant volume.
+    PvLoop,
+    /// Pressures, LA pressure, mitral flow, LV volume and valve opening on one time axis.
+    Wiggers,
+    /// LA pressure–volume loop with the v-wave.
+    LaLoop,
+    /// Pre vs post bars of RVol, RF, forward SV, CO, mean LA pressure, v-wave, mean gradient.
+    Bars,
+}
+
+impl PlotKind {
+    pub const ALL: [PlotKind; 4] = [
+        PlotKind::PvLoop,
+        PlotKind::Wiggers,
+        PlotKind::LaLoop,
+        PlotKind::Bars,
+    ];
+
+    /// The name on the command line and in file names.
+    pub fn name(self) -> &'static str {
+        match self {
+            PlotKind::PvLoop => "pv-loop",
+            PlotKind::Wiggers => "wiggers",
+            PlotKind::LaLoop => "la-loop",
+            PlotKind::Bars => "bars",
+        }
+    }
+
+    /// One line for `--help`.
+    pub fn description(self) -> &'static str {
+        match self {
+            PlotKind::PvLoop => "LV pressure–volume loop, EDV/ESV marked, regurgitant volume",
+            PlotKind::Wiggers => {
+                "aortic/LV pressure, LA pressure, mitral flow, LV volume, valve opening vs time"
+            }
+            PlotKind::LaLoop => "LA pressure–volume loop, v-wave marked",
+            PlotKind::Bars => {
+                "pre vs post: RVol, RF, forward SV, CO, LA pressure, v-wave, gradient"
+            }
+        }
+    }
+}
+
+impl fmt::Display for PlotKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for PlotKind {
+    type Err = PlotError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        PlotKind::ALL
+            .into_iter()
+            .find(|k| k.name() == s)
+            .ok_or_else(|| PlotError::UnknownKind(s.to_string()))
+    }
+}
+
+/// Output file format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ImageFormat {
+    #[default]
+    Png,
+    Svg,
+}
+
+impl ImageFormat {
+    pub const ALL: [ImageFormat; 2] = [ImageFormat::Png, ImageFormat::Svg];
+
+    /// The name on the command line, which is also the file extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            ImageFormat::Png => "png",
+            ImageFormat::Svg => "svg",
+        }
+    }
+
+    /// The format a file name asks for (`.png` or `.svg`, any case), if any.
+    pub fn from_path(path: &Path) -> Option<ImageFormat> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        ImageFormat::ALL.into_iter().find(|f| f.extension() == ext)
+    }
+}
+
+impl fmt::Display for ImageFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.extension())
+    }
+}
+
+impl FromStr for ImageFormat {
+    type Err = PlotError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ImageFormat::ALL
+            .into_iter()
+            .find(|f| f.extension() == s)
+            .ok_or_else(|| PlotError::UnknownFormat(s.to_string()))
+    }
+}
+
+/// Image size (pixels; the SVG's width and height) and format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlotOptions {
+    pub width: u32,
+    pub height: u32,
+    pub format: ImageFormat,
+}
+
+impl Default for PlotOptions {
+    fn default() -> Self {
+        Self {
+            width: 1600,
+            height: 1000,
+            format: ImageFormat::Png,
+        }
+    }
+}
+
+/// Smallest and largest accepted width or height (pixels).
+pub const MIN_SIDE_PX: u32 = 400;
+pub const MAX_SIDE_PX: u32 = 8000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PlotError {
+    #[error("cannot read {}: {source}", path.display())]
+    Read { path: PathBuf, source: io::Error },
+    /// An input file is there but not what a run writes.
+    #[error("{}: {reason}", path.display())]
+    Malformed { path: PathBuf, reason: String },
+    #[error("cannot write {}: {reason}", path.display())]
+    Write { path: PathBuf, reason: String },
+    #[error("cannot draw {}: {reason}", path.display())]
+    Draw { path: PathBuf, reason: String },
+    #[error(
+        "image size {width}×{height} px: width and height must be within \
+         {MIN_SIDE_PX}..={MAX_SIDE_PX} px"
+    )]
+    Size { width: u32, height: u32 },
+    #[error("{}: a {format} image needs a file name ending in .{format}", path.display())]
+    Extension { path: PathBuf, format: ImageFormat },
+    /// Data handed to [`render_run`] or [`render_rgb`] that the figures cannot use.
+    #[error("cannot plot this run: {0}")]
+    Data(String),
+    #[error("unknown plot kind {0:?}; expected one of pv-loop, wiggers, la-loop, bars")]
+    UnknownKind(String),
+    #[error("unknown image format {0:?}; expected png or svg")]
+    UnknownFormat(String),
+}
+
+/// Draw `kind` for the run in `run_dir` into `out_file` (its extension must match
+/// `opts.format`).
+pub fn render(
+    kind: PlotKind,
+    run_dir: &Path,
+    out_file: &Path,
+    opts: &PlotOptions,
+) -> Result<(), PlotError> {
+    check_options(opts)?;
+    let run = RunData::load(run_dir)?;
+    render_run(kind, &run, out_file, opts)
+}
+
+/// Draw every kind for the run in `run_dir` as `run_dir/<kind>.<format>`; returns the files
+/// written, in [`PlotKind::ALL`] order.
+pub fn render_all(run_dir: &Path, opts: &PlotOptions) -> Result<Vec<PathBuf>, PlotError> {
+    check_options(opts)?;
+    let run = RunData::load(run_dir)?;
+    PlotKind::ALL
+        .into_iter()
+        .map(|kind| {
+            let out = run_dir.join(format!("{kind}.{}", opts.format));
+            render_run(kind, &run, &out, opts).map(|()| out)
+        })
+        .collect()
+}
+
+/// Draw `kind` for already loaded data into `out_file`.
+pub fn render_run(
+    kind: PlotKind,
+    run: &RunData,
+    out_file: &Path,
+    opts: &PlotOptions,
+) -> Result<(), PlotError> {
+    check_options(opts)?;
+    run.check().map_err(PlotError::Data)?;
+    if ImageFormat::from_path(out_file) != Some(opts.format) {
+        return Err(PlotError::Extension {
+            path: out_file.to_path_buf(),
+            format: opts.format,
+        });
+    }
+    let size = (opts.width, opts.height);
+    let draw_err = |e: DrawError| PlotError::Draw {
+        path: out_file.to_path_buf(),
+        reason: e.0,
+    };
+    let write_err = |reason: String| PlotError::Write {
+        path: out_file.to_path_buf(),
+        reason,
+    };
+    match opts.format {
+        ImageFormat::Png => {
+            // Draw in memory first, so that a failed drawing never leaves a half-drawn file.
+            let pixels = draw_rgb(kind, run, opts).map_err(draw_err)?;
+            let mut png = BitMapBackend::new(out_file, size);
+            png.blit_bitmap((0, 0), size, &pixels)
+                .map_err(|e| write_err(e.to_string()))?;
+            png.present().map_err(|e| write_err(e.to_string()))
+        }
+        ImageFormat::Svg => {
+            let mut svg = String::new();
+            {
+                let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+                draw(kind, &root, run, opts, false).map_err(draw_err)?;
+                root.present().map_err(|e| write_err(e.to_string()))?;
+            }
+            std::fs::write(out_file, svg).map_err(|e| write_err(e.to_string()))
+        }
+    }
+}
+
+/// Draw `kind` into an RGB pixel buffer (3 bytes a pixel, rows top to bottom): the image a PNG
+/// holds, for tests and for embedding.
+pub fn render_rgb(kind: PlotKind, run: &RunData, opts: &PlotOptions) -> Result<Vec<u8>, PlotError> {
+    check_options(opts)?;
+    run.check().map_err(PlotError::Data)?;
+    draw_rgb(kind, run, opts).map_err(|e| PlotError::Draw {
+        path: PathBuf::from("<memory>"),
+        reason: e.0,
+    })
+}
+
+fn draw_rgb(kind: PlotKind, run: &RunData, opts: &PlotOptions) -> Result<Vec<u8>, DrawError> {
+    let mut buf = vec![0u8; opts.width as usize * opts.height as usize * 3];
+    {
+        let root =
+            BitMapBackend::with_buffer(&mut buf, (opts.width, opts.height)).into_drawing_area();
+        draw(kind, &root, run, opts, true)?;
+        root.present()?;
+    }
+    Ok(buf)
+}
+
+fn check_options(opts: &PlotOptions) -> Result<(), PlotError> {
+    let ok = |side: u32| (MIN_SIDE_PX..=MAX_SIDE_PX).contains(&side);
+    if ok(opts.width) && ok(opts.height) {
+        Ok(())
+    } else {
+        Err(PlotError::Size {
+            width: opts.width,
+            height: opts.height,
+        })
+    }
+}
+
+fn draw<DB: DrawingBackend>(
+    kind: PlotKind,
+    root: &DrawingArea<DB, Shift>,
+    run: &RunData,
+    opts: &PlotOptions,
+    raster: bool,
+) -> Result<(), DrawError>
+where
+    DB::ErrorType: 'static,
+{
+    if !style::register_fonts() {
+        return Err(DrawError("the embedded font could not be loaded".into()));
+    }
+    let theme = Theme::new(opts.width, opts.height, raster);
+    match kind {
+        PlotKind::PvLoop => pv_loop::draw(root, &theme, run),
+        PlotKind::Wiggers => wiggers::draw(root, &theme, run),
+        PlotKind::LaLoop => la_loop::draw(root, &theme, run),
+        PlotKind::Bars => bars::draw(root, &theme, run),
+    }
+}
