@@ -75,7 +75,11 @@ pub struct Metrics {
     pub lv_esv_ml: f64,
     pub lv_stroke_volume_ml: f64,
     pub lv_ejection_fraction_pct: f64,
+    /// ∫ max(Q_AV, 0) dt (model-reference.md).
     pub forward_stroke_volume_ml: f64,
+    /// ∫ Q_AV dt: forward flow less the aortic valve's closing backflow, what reaches the body
+    /// (equal to the net mitral flow at steady state).
+    pub net_forward_stroke_volume_ml: f64,
     pub cardiac_output_l_min: f64,
     pub mitral_forward_volume_ml: f64,
     pub regurgitant_volume_ml: f64,
@@ -165,6 +169,7 @@ impl Metrics {
         let sv = edv - esv;
 
         let forward_sv = integrate(beat, |i| q_av[i].max(0.0));
+        let net_forward_sv = integrate(beat, |i| q_av[i]);
         let mitral_fwd = integrate(beat, |i| q_mv[i].max(0.0));
         let rvol = integrate(beat, |i| (-q_mv[i]).max(0.0));
         let rf = if mitral_fwd > 0.0 {
@@ -228,6 +233,7 @@ impl Metrics {
             lv_stroke_volume_ml: sv,
             lv_ejection_fraction_pct: 100.0 * sv / edv,
             forward_stroke_volume_ml: forward_sv,
+            net_forward_stroke_volume_ml: net_forward_sv,
             cardiac_output_l_min: cardiac_output,
             mitral_forward_volume_ml: mitral_fwd,
             regurgitant_volume_ml: rvol,
