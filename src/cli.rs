@@ -26,8 +26,9 @@ impl FromStr for PlotChoice {
 /// Lumped-parameter simulator of mitral regurgitation and its transcatheter edge-to-edge repair.
 ///
 /// Exit codes: 0 success; 1 I/O or internal error; 2 bad input (scenario file, --set, command
-/// line); 3 solver failure; 4 finished, outputs written, but the periodic steady state was not
-/// reached within solver.max_beats.
+/// line, sweep file); 3 solver failure; 4 finished, outputs written, but the periodic steady state
+/// was not reached within solver.max_beats; 5 a sweep finished but some points failed; 130 a
+/// sweep was interrupted (Ctrl-C).
 #[derive(Debug, Parser)]
 #[command(name = "mitralsim", version, about, long_about = None, after_help = EXIT_CODES)]
 pub struct Cli {
@@ -36,7 +37,8 @@ pub struct Cli {
 }
 
 pub const EXIT_CODES: &str = "Exit codes: 0 ok, 1 I/O or internal error, 2 bad input, \
-3 solver failure, 4 not converged (outputs written and flagged)";
+3 solver failure, 4 not converged (outputs written and flagged), 5 sweep finished but some \
+points failed, 130 sweep interrupted";
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -85,6 +87,36 @@ pub enum Command {
         scenario: PathBuf,
         #[arg(long = "set", value_name = "KEY=VALUE")]
         sets: Vec<String>,
+    },
+    /// Run a parameter sweep (docs/sweeps.md): one pre/post comparison per point, in parallel,
+    /// rows streamed to DIR/results.csv, DIR/sweep.json recording what was run.
+    Sweep {
+        /// Sweep file (TOML): base scenario, mode (grid, lhs, sobol) and axes.
+        sweep: PathBuf,
+        /// Output directory [default: output/sweeps/<sweep file stem>/, and shard-I-of-N/
+        /// inside it with --shard].
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Worker threads [default: all cores].
+        #[arg(long, short, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+        jobs: Option<u16>,
+        /// Run only shard I of N (1-based): a deterministic 1/N of the points, e.g. one task of
+        /// a job array; join the shards with `mitralsim merge`.
+        #[arg(long, value_name = "I/N")]
+        shard: Option<crate::sweep::Shard>,
+        /// Continue an interrupted sweep in DIR: keep its complete rows, compute the rest.
+        #[arg(long)]
+        resume: bool,
+    },
+    /// Join the output directories of `sweep --shard` runs into one results.csv sorted by point,
+    /// after checking that they are all the shards of one sweep.
+    Merge {
+        /// Shard output directories (each with sweep.json and results.csv).
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Output directory [default: merged/ next to the first DIR].
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
     },
     /// List the built-in presets, or print one (a starting point for your own scenario).
     Presets {

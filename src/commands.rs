@@ -21,6 +21,10 @@ pub mod exit_code {
     pub const BAD_INPUT: i32 = 2;
     pub const SOLVER_FAILURE: i32 = 3;
     pub const NOT_CONVERGED: i32 = 4;
+    /// `sweep`: finished, but some points failed or did not converge (their rows say why).
+    pub const POINTS_FAILED: i32 = 5;
+    /// `sweep`: stopped by Ctrl-C; the rows written are valid, `--resume` continues.
+    pub const INTERRUPTED: i32 = 130;
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -15,4 +15,5 @@ pub mod plot;
 pub mod scenario;
 pub mod simulate;
 pub mod solver;
+pub mod sweep;
 pub mod units;

@@ -3,7 +3,9 @@
 use clap::Parser;
 use mitralsim::cli::{Cli, Command};
 use mitralsim::commands::{self, exit_code};
+use mitralsim::sweep::{self, SweepError, SweepOptions};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -60,6 +62,31 @@ fn main() -> ExitCode {
                 exit_code::OK
             })
         }
+        Command::Sweep {
+            sweep,
+            out,
+            jobs,
+            shard,
+            resume,
+        } => {
+            let options = SweepOptions {
+                sweep_file: sweep,
+                out,
+                jobs: jobs.map(usize::from),
+                shard,
+                resume,
+            };
+            return finish(sweep::sweep(&options, ctrl_c()).map(|outcome| {
+                println!("{outcome}");
+                outcome.exit_code()
+            }));
+        }
+        Command::Merge { dirs, out } => {
+            return finish(sweep::merge(&dirs, out.as_deref()).map(|outcome| {
+                println!("{outcome}");
+                exit_code::OK
+            }));
+        }
         Command::Presets { name } => {
             commands::presets(name.as_deref(), stdout).map(|()| exit_code::OK)
         }
@@ -71,4 +98,31 @@ fn main() -> ExitCode {
             ExitCode::from(e.exit_code() as u8)
         }
     }
+}
+
+/// The exit code of `sweep` or `merge`, printing the error if there is one.
+fn finish(result: Result<i32, SweepError>) -> ExitCode {
+    match result {
+        Ok(code) => ExitCode::from(code as u8),
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(e.exit_code() as u8)
+        }
+    }
+}
+
+/// A flag raised by the first Ctrl-C (the sweep stops cleanly after the points in progress); a
+/// second Ctrl-C exits at once.
+fn ctrl_c() -> &'static AtomicBool {
+    static STOP: AtomicBool = AtomicBool::new(false);
+    let handler = ctrlc::set_handler(|| {
+        if STOP.swap(true, Ordering::SeqCst) {
+            std::process::exit(exit_code::INTERRUPTED);
+        }
+        eprintln!("\ninterrupted: finishing the points in progress (Ctrl-C again to quit at once)");
+    });
+    if let Err(e) = handler {
+        eprintln!("warning: Ctrl-C will not stop the sweep cleanly: {e}");
+    }
+    &STOP
 }

@@ -6,10 +6,12 @@
 
 use crate::beat::SampledBeat;
 use crate::metrics::{BeatContext, Metrics, METRICS_STEP_S};
+use crate::model::params::ValveId;
 use crate::model::repair::{RepairError, RepairOutcome};
-use crate::model::state::blood_volume_ml;
+use crate::model::state::{blood_volume_ml, valve_flow, valve_opening};
 use crate::model::{Circuit, ModelParams, State};
 use crate::scenario::Scenario;
+use crate::solver::steady::{run_to_steady_state_accelerated, with_blood_volume, SecantMemory};
 use crate::solver::{run_to_steady_state, SolverError, SteadyState, SteadyStateSettings};
 
 /// Result of one run.
@@ -30,6 +32,35 @@ impl Simulation {
     ) -> Result<Self, SolverError> {
         let circuit = Circuit::new(params);
         let steady = run_to_steady_state(&circuit, initial, settings)?;
+        Self::measure(circuit, steady, settings)
+    }
+
+    /// Like [`Simulation::run`], but from a warm start (a neighbouring point's converged state,
+    /// put on the blood volume of `initial`) and with the Anderson-accelerated steady-state
+    /// search, which carries `memory` from run to run (see
+    /// [`run_to_steady_state_accelerated`]). For sweeps.
+    pub fn run_accelerated(
+        params: ModelParams,
+        initial: State,
+        warm: Option<&State>,
+        settings: &SteadyStateSettings,
+        memory: &mut SecantMemory,
+    ) -> Result<Self, SolverError> {
+        let circuit = Circuit::new(params);
+        let start = match warm {
+            Some(warm) => warm_state(&circuit, warm, &initial),
+            None => initial,
+        };
+        let steady = run_to_steady_state_accelerated(&circuit, start, settings, memory)?;
+        Self::measure(circuit, steady, settings)
+    }
+
+    /// Sample the converged beat and compute its metrics.
+    fn measure(
+        circuit: Circuit,
+        steady: SteadyState,
+        settings: &SteadyStateSettings,
+    ) -> Result<Self, SolverError> {
         let grid = SampledBeat::grid(circuit.period_s(), METRICS_STEP_S, true);
         let beat = SampledBeat::simulate(&circuit, steady.state, &grid, settings.tolerances)?;
         let metrics = Metrics::from_beat(
@@ -59,6 +90,39 @@ impl Simulation {
             self.settings.tolerances,
         )
     }
+}
+
+/// `warm` as a start state for `circuit`: on the blood volume of `initial`, with the slots of a
+/// diode valve at their constant resting values (the neighbour may have had an orifice there).
+fn warm_state(circuit: &Circuit, warm: &State, initial: &State) -> State {
+    let rest = circuit.with_resting_valves(*warm);
+    let mut y = *warm;
+    for id in ValveId::ALL {
+        if !circuit.valve_law(id).is_orifice() {
+            for slot in [valve_flow(id), valve_opening(id)] {
+                y[slot] = rest[slot];
+            }
+        }
+    }
+    let total_ml = blood_volume_ml(initial, circuit.circulation());
+    with_blood_volume(y, circuit.circulation(), total_ml)
+}
+
+/// Start states for [`Comparison::run_accelerated`]: a neighbouring point's converged states.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WarmStart {
+    /// Start of the pre-clip state (put on the scenario's blood volume).
+    pub pre: State,
+    /// Start of the post-clip state; `None`: the pre-clip steady state, as in [`Comparison::run`].
+    pub post: Option<State>,
+}
+
+/// The secant memories carried from point to point along a sweep chunk, one per state (the pre-
+/// and post-clip beat maps differ).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ChainMemory {
+    pub pre: SecantMemory,
+    pub post: SecantMemory,
 }
 
 /// A patient before and, when the scenario places a clip, after the repair.
@@ -107,6 +171,53 @@ impl Comparison {
             }
         };
         Ok(Self { pre, post })
+    }
+
+    /// Like [`Comparison::run`], from `warm` states (`None`: the scenario's initial state) and
+    /// with the accelerated steady-state search. The steady states found are the same periodic
+    /// states within the solver's `tol_ml`, not bit for bit those of `run`.
+    pub fn run_accelerated(
+        scenario: &Scenario,
+        warm: Option<&WarmStart>,
+        memory: &mut ChainMemory,
+    ) -> Result<Self, RunError> {
+        let solver_err = |state| move |source| RunError::Solver { state, source };
+        let pre = Simulation::run_accelerated(
+            scenario.params.clone(),
+            scenario.initial,
+            warm.map(|w| &w.pre),
+            &scenario.solver,
+            &mut memory.pre,
+        )
+        .map_err(solver_err("pre"))?;
+        let post = match &scenario.clip {
+            None => None,
+            Some(repair) => {
+                let (params, outcome) = repair.apply(&scenario.params)?;
+                let pre_state = pre.steady.state;
+                let sim = Simulation::run_accelerated(
+                    params,
+                    pre_state,
+                    Some(warm.and_then(|w| w.post.as_ref()).unwrap_or(&pre_state)),
+                    &scenario.solver,
+                    &mut memory.post,
+                )
+                .map_err(solver_err("post"))?;
+                Some(PostClip {
+                    sim,
+                    repair: outcome,
+                })
+            }
+        };
+        Ok(Self { pre, post })
+    }
+
+    /// The converged states, to warm-start a neighbouring point.
+    pub fn warm_start(&self) -> WarmStart {
+        WarmStart {
+            pre: self.pre.steady.state,
+            post: self.post.as_ref().map(|p| p.sim.steady.state),
+        }
     }
 
     /// Both states reached their periodic steady state.

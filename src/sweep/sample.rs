@@ -1,0 +1,414 @@
+//! Points of a sweep: the cartesian grid, Latin hypercube and Sobol' designs, each computed from
+//! the point index alone.
+//!
+//! Why index-addressed: a sweep of millions of points is never materialised. Chunks run in any
+//! order on any thread, a shard computes only its chunks and a resumed run only what is missing;
+//! all of them need "point i" in O(axes), deterministically from the sweep file (and its `seed`).
+
+use super::sobol::Sobol;
+
+/// One value of one axis, as it goes into `--set key=value` and into results.csv.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AxisValue {
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    Str(String),
+}
+
+impl AxisValue {
+    /// The `value` of a `--set key=value` argument that sets exactly this value: integers as
+    /// integers, floats in a form TOML reads back bit for bit (`{:?}` is Rust's shortest
+    /// round-trip form with a `.0` or exponent, so never mistaken for an integer), strings quoted.
+    pub fn set_text(&self) -> String {
+        match self {
+            AxisValue::Int(i) => i.to_string(),
+            AxisValue::Float(x) => format!("{x:?}"),
+            AxisValue::Bool(b) => b.to_string(),
+            AxisValue::Str(s) => toml::Value::String(s.clone()).to_string(),
+        }
+    }
+
+    /// The results.csv cell: numbers in Rust's shortest round-trip form (`{}`).
+    pub fn cell(&self) -> String {
+        match self {
+            AxisValue::Int(i) => i.to_string(),
+            AxisValue::Float(x) => format!("{x}"),
+            AxisValue::Bool(b) => b.to_string(),
+            AxisValue::Str(s) => s.clone(),
+        }
+    }
+
+    /// The value as a number, for the warm-start predictor; `None` for words.
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            AxisValue::Int(i) => Some(*i as f64),
+            AxisValue::Float(x) => Some(*x),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for AxisValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AxisValue::Str(s) => write!(f, "{s:?}"),
+            other => f.write_str(&other.cell()),
+        }
+    }
+}
+
+/// How a validated axis spans its values.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AxisValues {
+    /// Grid axes: the list (from `values`, `linspace` or `logspace`).
+    List(Vec<AxisValue>),
+    /// LHS / Sobol axes: uniform on `[lo, hi)`.
+    Range { lo: f64, hi: f64 },
+}
+
+/// `n` values evenly spaced from `a` to `b`, both included exactly.
+pub fn linspace(a: f64, b: f64, n: u64) -> Vec<f64> {
+    match n {
+        0 => Vec::new(),
+        1 => vec![a],
+        _ => (0..n)
+            .map(|k| {
+                if k == n - 1 {
+                    b
+                } else {
+                    a + (b - a) * (k as f64 / (n - 1) as f64)
+                }
+            })
+            .collect(),
+    }
+}
+
+/// `n` values in geometric progression from `a` to `b` (both > 0, included exactly). Unlike
+/// numpy's `logspace`, `a` and `b` are the values themselves, not powers of ten.
+pub fn logspace(a: f64, b: f64, n: u64) -> Vec<f64> {
+    let (la, lb) = (a.ln(), b.ln());
+    linspace(la, lb, n)
+        .into_iter()
+        .enumerate()
+        .map(|(k, l)| match k as u64 {
+            0 => a,
+            k if k == n - 1 => b,
+            _ => l.exp(),
+        })
+        .collect()
+}
+
+/// The design: how point `i` is made from the axes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Design {
+    /// Cartesian product; the last axis varies fastest (like nested loops, first axis outermost).
+    Grid { sizes: Vec<u64> },
+    /// Latin hypercube of `samples` points: on each axis every one of the `samples` equal strata
+    /// holds exactly one point, at a uniformly random place; strata are paired across axes by an
+    /// independent random permutation per axis.
+    Lhs { samples: u64, seed: u64 },
+    /// The first `samples` points of the Sobol' sequence, randomised by a digital shift.
+    Sobol { samples: u64, sobol: Sobol },
+}
+
+/// The point generator of a validated sweep.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Points {
+    axes: Vec<AxisValues>,
+    design: Design,
+    len: u64,
+}
+
+/// Why a design cannot be built (reported by the sweep file check).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DesignError {
+    #[error("the grid has more than 2^64 points")]
+    Overflow,
+    #[error("sobol supports at most {max} axes, this sweep has {axes}")]
+    TooManySobolAxes { axes: usize, max: usize },
+    #[error("sobol supports at most 2^32 samples")]
+    TooManySobolSamples,
+}
+
+impl Points {
+    /// A grid over `List` axes.
+    pub fn grid(axes: Vec<AxisValues>) -> Result<Self, DesignError> {
+        let sizes: Vec<u64> = axes
+            .iter()
+            .map(|a| match a {
+                AxisValues::List(v) => v.len() as u64,
+                AxisValues::Range { .. } => 0,
+            })
+            .collect();
+        let len = sizes
+            .iter()
+            .try_fold(1u64, |acc, &n| acc.checked_mul(n))
+            .ok_or(DesignError::Overflow)?;
+        Ok(Self {
+            axes,
+            design: Design::Grid { sizes },
+            len,
+        })
+    }
+
+    /// A Latin hypercube over `Range` axes.
+    pub fn lhs(axes: Vec<AxisValues>, samples: u64, seed: u64) -> Self {
+        Self {
+            axes,
+            design: Design::Lhs { samples, seed },
+            len: samples,
+        }
+    }
+
+    /// Sobol' points over `Range` axes; the digital shift of each axis is drawn from `seed`.
+    pub fn sobol(axes: Vec<AxisValues>, samples: u64, seed: u64) -> Result<Self, DesignError> {
+        if axes.len() > super::sobol::MAX_DIMS {
+            return Err(DesignError::TooManySobolAxes {
+                axes: axes.len(),
+                max: super::sobol::MAX_DIMS,
+            });
+        }
+        if samples > u64::from(u32::MAX) + 1 {
+            return Err(DesignError::TooManySobolSamples);
+        }
+        let shifts = (0..axes.len() as u64)
+            .map(|d| (hash(&[seed, SOBOL_SALT, d]) >> 32) as u32)
+            .collect();
+        Ok(Self {
+            axes,
+            design: Design::Sobol {
+                samples,
+                sobol: Sobol::new(shifts),
+            },
+            len: samples,
+        })
+    }
+
+    /// Number of points.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn design(&self) -> &Design {
+        &self.design
+    }
+
+    /// The axis values of point `index` (< `len`), in axis order.
+    pub fn point(&self, index: u64) -> Vec<AxisValue> {
+        debug_assert!(index < self.len);
+        match &self.design {
+            Design::Grid { sizes } => {
+                let mut rest = index;
+                let mut digits = vec![0; sizes.len()];
+                for (d, n) in digits.iter_mut().zip(sizes).rev() {
+                    *d = rest % n;
+                    rest /= n;
+                }
+                self.axes
+                    .iter()
+                    .zip(digits)
+                    .map(|(axis, k)| match axis {
+                        AxisValues::List(v) => v[k as usize].clone(),
+                        AxisValues::Range { .. } => unreachable!("grid axes are lists"),
+                    })
+                    .collect()
+            }
+            Design::Lhs { samples, seed } => (0..self.axes.len())
+                .map(|d| {
+                    let key = hash(&[*seed, LHS_SALT, d as u64]);
+                    let stratum = permute(index, *samples, key);
+                    let jitter = unit(hash(&[key, index]));
+                    self.scale(d, (stratum as f64 + jitter) / *samples as f64)
+                })
+                .collect(),
+            Design::Sobol { sobol, .. } => (0..self.axes.len())
+                .map(|d| self.scale(d, sobol.coordinate(index as u32, d)))
+                .collect(),
+        }
+    }
+
+    /// `u` ∈ [0, 1) mapped onto range axis `d`.
+    fn scale(&self, d: usize, u: f64) -> AxisValue {
+        match self.axes[d] {
+            AxisValues::Range { lo, hi } => AxisValue::Float((lo + u * (hi - lo)).min(hi)),
+            AxisValues::List(_) => unreachable!("lhs and sobol axes are ranges"),
+        }
+    }
+}
+
+const LHS_SALT: u64 = 0x4c48_5300;
+const SOBOL_SALT: u64 = 0x534f_424f_4c00;
+
+/// SplitMix64's finaliser (Steele, Lea & Flood 2014): a well-mixed 64-bit hash.
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// A hash of several words (fixed, platform independent).
+fn hash(words: &[u64]) -> u64 {
+    words.iter().fold(0x243f_6a88_85a3_08d3, |h, w| {
+        mix(h.wrapping_add(0x9e37_79b9_7f4a_7c15) ^ w)
+    })
+}
+
+/// A uniform number in [0, 1) from the top 53 bits of `h`.
+fn unit(h: u64) -> f64 {
+    (h >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// A keyed pseudo-random permutation of `0..n`, evaluated at `i`: a 4-round Feistel network
+/// on the smallest even number of bits that holds `n`, cycle-walked back into range (Black &
+/// Rogaway 2002). O(1) memory, whatever `n`.
+fn permute(i: u64, n: u64, key: u64) -> u64 {
+    if n <= 1 {
+        return 0;
+    }
+    let bits = (64 - (n - 1).leading_zeros()).max(2).div_ceil(2) * 2;
+    let half = bits / 2;
+    let mask = (1u64 << half) - 1;
+    let mut x = i;
+    loop {
+        let (mut left, mut right) = (x >> half, x & mask);
+        for round in 0..4u64 {
+            let f = hash(&[key, round, right]) & mask;
+            (left, right) = (right, left ^ f);
+        }
+        x = (left << half) | right;
+        if x < n {
+            return x;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ranges(n: usize) -> Vec<AxisValues> {
+        (0..n)
+            .map(|d| AxisValues::Range {
+                lo: d as f64,
+                hi: d as f64 + 10.0,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn linspace_and_logspace_hit_their_ends_exactly() {
+        let l = linspace(0.1, 0.6, 6);
+        assert_eq!((l.len(), l[0], l[5]), (6, 0.1, 0.6));
+        for (x, want) in l.iter().zip([0.1, 0.2, 0.3, 0.4, 0.5, 0.6]) {
+            assert!((x - want).abs() < 1e-15, "{x} vs {want}");
+        }
+        assert_eq!(linspace(2.0, 5.0, 1), vec![2.0]);
+        let l = logspace(0.01, 100.0, 5);
+        assert_eq!(l[0], 0.01);
+        assert_eq!(l[4], 100.0);
+        for (x, want) in l.iter().zip([0.01, 0.1, 1.0, 10.0, 100.0]) {
+            assert!((x / want - 1.0).abs() < 1e-12, "{x} vs {want}");
+        }
+    }
+
+    #[test]
+    fn grid_enumerates_the_product_last_axis_fastest() {
+        let ints = |v: &[i64]| AxisValues::List(v.iter().map(|&i| AxisValue::Int(i)).collect());
+        let p = Points::grid(vec![ints(&[1, 2]), ints(&[10, 20, 30])]).unwrap();
+        assert_eq!(p.len(), 6);
+        let all: Vec<Vec<AxisValue>> = (0..6).map(|i| p.point(i)).collect();
+        assert_eq!(all[0], vec![AxisValue::Int(1), AxisValue::Int(10)]);
+        assert_eq!(all[1], vec![AxisValue::Int(1), AxisValue::Int(20)]);
+        assert_eq!(all[5], vec![AxisValue::Int(2), AxisValue::Int(30)]);
+        let mut distinct = all.clone();
+        distinct.dedup();
+        assert_eq!(distinct.len(), 6);
+        let big = AxisValues::List(vec![AxisValue::Int(0); 1 << 20]);
+        assert_eq!(
+            Points::grid(vec![big.clone(), big.clone(), big.clone(), big]),
+            Err(DesignError::Overflow)
+        );
+    }
+
+    #[test]
+    fn permutation_is_a_bijection_for_awkward_sizes() {
+        for n in [1u64, 2, 3, 7, 16, 17, 1000] {
+            let mut seen: Vec<u64> = (0..n).map(|i| permute(i, n, 42)).collect();
+            seen.sort_unstable();
+            assert_eq!(seen, (0..n).collect::<Vec<_>>(), "n = {n}");
+        }
+    }
+
+    #[test]
+    fn lhs_puts_one_point_in_every_stratum_of_every_axis() {
+        let n = 97;
+        let p = Points::lhs(ranges(3), n, 7);
+        assert_eq!(p.len(), n);
+        for d in 0..3 {
+            let mut strata: Vec<u64> = (0..n)
+                .map(|i| {
+                    let x = p.point(i)[d].as_f64().unwrap();
+                    assert!(x >= d as f64 && x < d as f64 + 10.0, "{x} outside axis {d}");
+                    ((x - d as f64) / 10.0 * n as f64) as u64
+                })
+                .collect();
+            strata.sort_unstable();
+            assert_eq!(strata, (0..n).collect::<Vec<_>>(), "axis {d}");
+        }
+    }
+
+    #[test]
+    fn lhs_and_sobol_are_determined_by_the_seed() {
+        let all = |p: &Points| (0..p.len()).map(|i| p.point(i)).collect::<Vec<_>>();
+        let lhs = |seed| all(&Points::lhs(ranges(2), 50, seed));
+        assert_eq!(lhs(1), lhs(1));
+        assert_ne!(lhs(1), lhs(2));
+        let sobol = |seed| all(&Points::sobol(ranges(2), 50, seed).unwrap());
+        assert_eq!(sobol(1), sobol(1));
+        assert_ne!(sobol(1), sobol(2));
+        // Different axes get different permutations / shifts.
+        let p = lhs(3);
+        assert_ne!(
+            p.iter().map(|v| v[0].as_f64().unwrap()).collect::<Vec<_>>(),
+            p.iter()
+                .map(|v| v[1].as_f64().unwrap() - 1.0)
+                .collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn sobol_points_stay_in_bounds_and_fill_the_strata() {
+        let p = Points::sobol(ranges(4), 64, 11).unwrap();
+        for d in 0..4 {
+            let mut cells: Vec<u64> = (0..64)
+                .map(|i| {
+                    let x = p.point(i)[d].as_f64().unwrap();
+                    assert!(x >= d as f64 && x <= d as f64 + 10.0);
+                    ((x - d as f64) / 10.0 * 64.0) as u64
+                })
+                .collect();
+            cells.sort_unstable();
+            assert_eq!(cells, (0..64).collect::<Vec<_>>(), "axis {d}");
+        }
+        assert!(matches!(
+            Points::sobol(ranges(65), 8, 0),
+            Err(DesignError::TooManySobolAxes { .. })
+        ));
+    }
+
+    #[test]
+    fn set_text_reads_back_exactly() {
+        for x in [0.1, 75.0, 1e-7, 1e300, 0.30000000000000004, -2.5] {
+            let text = AxisValue::Float(x).set_text();
+            let back: toml::Table = format!("v = {text}").parse().unwrap();
+            assert_eq!(back["v"].as_float(), Some(x), "{text}");
+        }
+        assert_eq!(AxisValue::Float(75.0).cell(), "75");
+        assert_eq!(AxisValue::Str("orifice".into()).set_text(), "\"orifice\"");
+    }
+}

@@ -1,0 +1,608 @@
+//! The sweep file (TOML, `version = 1`): its raw serde mirror and its validation into a
+//! [`SweepSpec`] — base scenario, validated axes, point design and size cap.
+//!
+//! Why checked before anything runs: a sweep of hours must not die on its first point. Whatever
+//! is wrong with the file itself — syntax, unknown keys, an axis without values, a size over
+//! `max_points`, a value that no scenario accepts — is refused up front with the file, line,
+//! axis and value. Only combinations are left for later: each axis value is checked once against
+//! the base scenario (O(values), not O(points)), and a value that fails there but passes together
+//! with some value of another axis (e.g. a clip area that is only too small for the base EROA) is
+//! a combination problem, recorded as an `error` row of each point that has it.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use toml::Spanned;
+
+use super::error::SweepError;
+use super::sample::{linspace, logspace, AxisValue, AxisValues, Points};
+use crate::scenario::{self, Scenario, ScenarioError, Source};
+
+/// The sweep file format this reader understands.
+pub const FORMAT_VERSION: i64 = 1;
+
+/// Default `max_points`: a sweep larger than this must say so.
+pub const DEFAULT_MAX_POINTS: u64 = 100_000;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSweep {
+    version: Option<Spanned<i64>>,
+    scenario: Option<Spanned<String>>,
+    mode: Option<Spanned<String>>,
+    samples: Option<Spanned<i64>>,
+    seed: Option<Spanned<i64>>,
+    max_points: Option<Spanned<i64>>,
+    convergence: Option<Spanned<String>>,
+    #[serde(default)]
+    axes: Vec<RawAxis>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAxis {
+    key: Spanned<String>,
+    values: Option<Spanned<Vec<toml::Value>>>,
+    linspace: Option<Spanned<Vec<toml::Value>>>,
+    logspace: Option<Spanned<Vec<toml::Value>>>,
+    range: Option<Spanned<Vec<toml::Value>>>,
+}
+
+/// How points are laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Grid,
+    Lhs,
+    Sobol,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Grid => "grid",
+            Mode::Lhs => "lhs",
+            Mode::Sobol => "sobol",
+        }
+    }
+}
+
+/// How each point reaches its periodic steady state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Convergence {
+    /// Warm start from the previous point of the chunk (with a linear predictor along a line of
+    /// points) and Anderson-accelerated beats: the default.
+    Accelerated,
+    /// Every point exactly as `mitralsim run --set ...` computes it: cold start, plain beats.
+    Plain,
+}
+
+impl Convergence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Convergence::Accelerated => "accelerated",
+            Convergence::Plain => "plain",
+        }
+    }
+}
+
+/// One validated axis.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Axis {
+    /// Scenario key path, as for `--set` (also the results.csv column).
+    pub key: String,
+    pub values: AxisValues,
+}
+
+/// A validated sweep, ready to run.
+#[derive(Debug, Clone)]
+pub struct SweepSpec {
+    /// The sweep file as named on the command line.
+    pub path: PathBuf,
+    /// Hex SHA-256 of the sweep file's bytes.
+    pub sha256: String,
+    /// The base scenario file (relative paths are against the sweep file's directory).
+    pub scenario_path: PathBuf,
+    /// Its text, read once: every point is this text plus its axis values as `--set` overrides.
+    pub scenario_text: String,
+    /// The base scenario, validated.
+    pub base: Scenario,
+    pub mode: Mode,
+    pub seed: Option<u64>,
+    pub max_points: u64,
+    pub convergence: Convergence,
+    pub axes: Vec<Axis>,
+    pub points: Points,
+}
+
+impl SweepSpec {
+    /// The `--set` arguments of a point with these axis values.
+    pub fn sets(&self, values: &[AxisValue]) -> Vec<String> {
+        self.axes
+            .iter()
+            .zip(values)
+            .map(|(a, v)| format!("{}={}", a.key, v.set_text()))
+            .collect()
+    }
+
+    /// The scenario of a point: the base file with the point's values as `--set` overrides,
+    /// validated exactly as `mitralsim run BASE --set ...` would.
+    pub fn scenario(&self, values: &[AxisValue]) -> Result<Scenario, ScenarioError> {
+        self.load(&self.sets(values))
+    }
+
+    fn load(&self, sets: &[String]) -> Result<Scenario, ScenarioError> {
+        scenario::load_str(
+            &self.scenario_text,
+            &self.scenario_path.display().to_string(),
+            self.scenario_path.parent(),
+            sets,
+        )
+    }
+}
+
+/// Problems found in a sweep file, each rendered `file:line: message`.
+struct Problems {
+    file: String,
+    text: String,
+    lines: Vec<String>,
+}
+
+impl Problems {
+    fn at(&mut self, span: Option<std::ops::Range<usize>>, message: impl Into<String>) {
+        let message = message.into();
+        let line = match span {
+            Some(s) => {
+                let before = &self.text[..s.start.min(self.text.len())];
+                let line = before.matches('\n').count() + 1;
+                format!("{}:{line}: {message}", self.file)
+            }
+            None => format!("{}: {message}", self.file),
+        };
+        self.lines.push(line);
+    }
+
+    fn check(&mut self) -> Result<(), SweepError> {
+        if self.lines.is_empty() {
+            Ok(())
+        } else {
+            Err(SweepError::Spec(std::mem::take(&mut self.lines).join("\n")))
+        }
+    }
+}
+
+/// Read and validate the sweep file at `path`, including its base scenario and every axis value.
+pub fn load(path: &Path) -> Result<SweepSpec, SweepError> {
+    let file = path.display().to_string();
+    let bytes = fs::read(path)
+        .map_err(|e| SweepError::Spec(format!("cannot read sweep file {file}: {e}")))?;
+    let sha256 = hex_sha256(&bytes);
+    let text = String::from_utf8(bytes)
+        .map_err(|_| SweepError::Spec(format!("{file}: not UTF-8 text")))?;
+    let raw: RawSweep = toml::from_str(&text)
+        .map_err(|e| SweepError::Spec(format!("{file}: {}", e.to_string().trim_end())))?;
+    let mut p = Problems {
+        file: file.clone(),
+        text: text.clone(),
+        lines: Vec::new(),
+    };
+
+    match &raw.version {
+        None => p.at(
+            None,
+            format!("missing `version = {FORMAT_VERSION}` (the sweep file format version)"),
+        ),
+        Some(v) if *v.get_ref() != FORMAT_VERSION => p.at(
+            Some(v.span()),
+            format!(
+                "version = {}: this mitralsim reads sweep files of version {FORMAT_VERSION}",
+                v.get_ref()
+            ),
+        ),
+        Some(_) => {}
+    }
+    let scenario_rel = match &raw.scenario {
+        Some(s) if !s.get_ref().trim().is_empty() => Some(s),
+        Some(s) => {
+            p.at(
+                Some(s.span()),
+                "scenario = \"\": name the base scenario file",
+            );
+            None
+        }
+        None => {
+            p.at(
+                None,
+                "missing `scenario = \"...\"`: the base scenario file, relative to this file",
+            );
+            None
+        }
+    };
+    let mode = match raw.mode.as_ref().map(|m| (m.get_ref().as_str(), m.span())) {
+        None | Some(("grid", _)) => Mode::Grid,
+        Some(("lhs", _)) => Mode::Lhs,
+        Some(("sobol", _)) => Mode::Sobol,
+        Some((other, span)) => {
+            p.at(
+                Some(span),
+                format!("mode = {other:?}: must be \"grid\", \"lhs\" or \"sobol\""),
+            );
+            Mode::Grid
+        }
+    };
+    let convergence = match raw
+        .convergence
+        .as_ref()
+        .map(|c| (c.get_ref().as_str(), c.span()))
+    {
+        None | Some(("accelerated", _)) => Convergence::Accelerated,
+        Some(("plain", _)) => Convergence::Plain,
+        Some((other, span)) => {
+            p.at(
+                Some(span),
+                format!("convergence = {other:?}: must be \"accelerated\" or \"plain\""),
+            );
+            Convergence::Accelerated
+        }
+    };
+    let max_points = match &raw.max_points {
+        None => DEFAULT_MAX_POINTS,
+        Some(m) if *m.get_ref() >= 1 => *m.get_ref() as u64,
+        Some(m) => {
+            p.at(
+                Some(m.span()),
+                format!("max_points = {}: must be at least 1", m.get_ref()),
+            );
+            DEFAULT_MAX_POINTS
+        }
+    };
+    let (samples, seed) = sampling(&mut p, &raw, mode);
+
+    if raw.axes.is_empty() {
+        p.at(
+            None,
+            "no [[axes]]: a sweep needs at least one axis (key = \"...\" and its values)",
+        );
+    }
+    let mut axes = Vec::new();
+    for (i, a) in raw.axes.iter().enumerate() {
+        if let Some(axis) = axis(&mut p, i, a, mode) {
+            if let Some(j) = axes.iter().position(|b: &Axis| b.key == axis.key) {
+                p.at(
+                    Some(a.key.span()),
+                    format!("axes[{i}] key = {:?}: already swept by axes[{j}]", axis.key),
+                );
+            }
+            axes.push(axis);
+        }
+    }
+    let scenario_path = scenario_rel.map(|s| {
+        path.parent()
+            .unwrap_or(Path::new(""))
+            .join(s.get_ref().trim())
+    });
+    p.check()?;
+
+    let points = match mode {
+        Mode::Grid => Points::grid(axes.iter().map(|a| a.values.clone()).collect()),
+        Mode::Lhs => Ok(Points::lhs(
+            axes.iter().map(|a| a.values.clone()).collect(),
+            samples,
+            seed,
+        )),
+        Mode::Sobol => Points::sobol(
+            axes.iter().map(|a| a.values.clone()).collect(),
+            samples,
+            seed,
+        ),
+    }
+    .map_err(|e| SweepError::Spec(format!("{file}: {e}")))?;
+    if points.len() > max_points {
+        let how = match &raw.max_points {
+            Some(_) => "raise max_points",
+            None => "add max_points = N (default 100000)",
+        };
+        return Err(SweepError::Spec(format!(
+            "{file}: the sweep has {} points, more than max_points = {max_points}: {how} in \
+             the sweep file if you mean it",
+            points.len()
+        )));
+    }
+
+    let scenario_path = scenario_path.expect("checked above");
+    let scenario_text = fs::read_to_string(&scenario_path).map_err(|e| {
+        let at = raw.scenario.as_ref().map(|s| s.span());
+        let mut p = Problems {
+            file: file.clone(),
+            text: text.clone(),
+            lines: Vec::new(),
+        };
+        p.at(
+            at,
+            format!(
+                "cannot read the base scenario {}: {e}",
+                scenario_path.display()
+            ),
+        );
+        SweepError::Spec(p.lines.join("\n"))
+    })?;
+    let mut spec = SweepSpec {
+        path: path.to_path_buf(),
+        sha256,
+        base: scenario::load_str(
+            &scenario_text,
+            &scenario_path.display().to_string(),
+            scenario_path.parent(),
+            &[],
+        )
+        .map_err(SweepError::Scenario)?,
+        scenario_path,
+        scenario_text,
+        mode,
+        seed: (mode != Mode::Grid).then_some(seed),
+        max_points,
+        convergence,
+        axes,
+        points,
+    };
+    spec.base.source = Some(spec.scenario_path.clone());
+    check_values(&spec, &raw, &mut p);
+    p.check()?;
+    Ok(spec)
+}
+
+/// `samples` and `seed`: required / optional for lhs and sobol, refused for a grid.
+fn sampling(p: &mut Problems, raw: &RawSweep, mode: Mode) -> (u64, u64) {
+    if mode == Mode::Grid {
+        for (key, v) in [("samples", &raw.samples), ("seed", &raw.seed)] {
+            if let Some(v) = v {
+                p.at(
+                    Some(v.span()),
+                    format!(
+                        "{key} = {}: only for mode = \"lhs\" or \"sobol\" (a grid's size is the \
+                         product of its axes)",
+                        v.get_ref()
+                    ),
+                );
+            }
+        }
+        return (0, 0);
+    }
+    let samples = match &raw.samples {
+        None => {
+            p.at(
+                raw.mode.as_ref().map(|m| m.span()),
+                format!(
+                    "mode = \"{}\" needs `samples = N` (the number of points)",
+                    mode.as_str()
+                ),
+            );
+            0
+        }
+        Some(s) if *s.get_ref() >= 1 => *s.get_ref() as u64,
+        Some(s) => {
+            p.at(
+                Some(s.span()),
+                format!("samples = {}: must be at least 1", s.get_ref()),
+            );
+            0
+        }
+    };
+    let seed = match &raw.seed {
+        None => 0,
+        Some(s) if *s.get_ref() >= 0 => *s.get_ref() as u64,
+        Some(s) => {
+            p.at(
+                Some(s.span()),
+                format!("seed = {}: must be 0 or more", s.get_ref()),
+            );
+            0
+        }
+    };
+    (samples, seed)
+}
+
+/// One `[[axes]]` entry: its key and exactly one way of giving values that suits `mode`.
+fn axis(p: &mut Problems, i: usize, a: &RawAxis, mode: Mode) -> Option<Axis> {
+    let key = a.key.get_ref().trim().to_owned();
+    let bare = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    };
+    if !key.split('.').all(bare) {
+        p.at(
+            Some(a.key.span()),
+            format!("axes[{i}] key = {key:?}: must be a scenario key path such as valves.mitral.eroa_cm2"),
+        );
+        return None;
+    }
+    let given: Vec<(&str, &Spanned<Vec<toml::Value>>)> = [
+        ("values", &a.values),
+        ("linspace", &a.linspace),
+        ("logspace", &a.logspace),
+        ("range", &a.range),
+    ]
+    .into_iter()
+    .filter_map(|(name, v)| v.as_ref().map(|v| (name, v)))
+    .collect();
+    let allowed = match mode {
+        Mode::Grid => {
+            "values = [...], linspace = [start, stop, count] or logspace = [start, stop, count]"
+        }
+        _ => "range = [low, high]",
+    };
+    let [(how, list)] = given.as_slice() else {
+        let what = if given.is_empty() {
+            "has no values".to_owned()
+        } else {
+            let names: Vec<&str> = given.iter().map(|(n, _)| *n).collect();
+            format!("gives {}: choose one", names.join(" and "))
+        };
+        p.at(
+            Some(a.key.span()),
+            format!(
+                "axes[{i}] ({key}) {what}; a {} axis takes {allowed}",
+                mode.as_str()
+            ),
+        );
+        return None;
+    };
+    let fail = |p: &mut Problems, message: String| {
+        p.at(
+            Some(list.span()),
+            format!("axes[{i}] ({key}) {how}: {message}"),
+        );
+        None
+    };
+    let is_range = *how == "range";
+    if is_range != (mode != Mode::Grid) {
+        let hint = if is_range {
+            "range is for mode = \"lhs\" or \"sobol\"; a grid axis takes values, linspace or logspace"
+        } else {
+            "a lhs or sobol axis takes range = [low, high]"
+        };
+        return fail(p, format!("not for mode = \"{}\": {hint}", mode.as_str()));
+    }
+    let items = list.get_ref();
+    let values = match *how {
+        "values" => {
+            if items.is_empty() {
+                return fail(p, "is empty".into());
+            }
+            let mut out = Vec::with_capacity(items.len());
+            for (k, v) in items.iter().enumerate() {
+                match axis_value(v) {
+                    Ok(v) => out.push(v),
+                    Err(why) => return fail(p, format!("item {k} ({v}): {why}")),
+                }
+            }
+            AxisValues::List(out)
+        }
+        "linspace" | "logspace" => {
+            let (start, stop, count) = match items.as_slice() {
+                [a, b, n] => (number(a), number(b), n.as_integer()),
+                _ => return fail(p, "must be [start, stop, count]".into()),
+            };
+            let (Some(start), Some(stop)) = (start, stop) else {
+                return fail(p, "start and stop must be finite numbers".into());
+            };
+            let Some(count) = count.filter(|n| *n >= 1) else {
+                return fail(p, "count must be an integer of at least 1".into());
+            };
+            if *how == "logspace" && (start <= 0.0 || stop <= 0.0) {
+                return fail(
+                    p,
+                    "start and stop must be above 0 (geometric spacing)".into(),
+                );
+            }
+            let xs = if *how == "linspace" {
+                linspace(start, stop, count as u64)
+            } else {
+                logspace(start, stop, count as u64)
+            };
+            AxisValues::List(xs.into_iter().map(AxisValue::Float).collect())
+        }
+        _ => {
+            let (lo, hi) = match items.as_slice() {
+                [a, b] => (number(a), number(b)),
+                _ => return fail(p, "must be [low, high]".into()),
+            };
+            match (lo, hi) {
+                (Some(lo), Some(hi)) if lo < hi => AxisValues::Range { lo, hi },
+                (Some(_), Some(_)) => return fail(p, "low must be below high".into()),
+                _ => return fail(p, "low and high must be finite numbers".into()),
+            }
+        }
+    };
+    Some(Axis { key, values })
+}
+
+fn number(v: &toml::Value) -> Option<f64> {
+    match v {
+        toml::Value::Integer(i) => Some(*i as f64),
+        toml::Value::Float(x) if x.is_finite() => Some(*x),
+        _ => None,
+    }
+}
+
+fn axis_value(v: &toml::Value) -> Result<AxisValue, &'static str> {
+    match v {
+        toml::Value::Integer(i) => Ok(AxisValue::Int(*i)),
+        toml::Value::Float(x) if x.is_finite() => Ok(AxisValue::Float(*x)),
+        toml::Value::Float(_) => Err("must be finite"),
+        toml::Value::Boolean(b) => Ok(AxisValue::Bool(*b)),
+        toml::Value::String(s) => Ok(AxisValue::Str(s.clone())),
+        _ => Err("must be a number, a string or a boolean"),
+    }
+}
+
+/// Check every axis value against the base scenario (see the module header); a value that fails
+/// alone but passes with some value of another axis is left to the points.
+fn check_values(spec: &SweepSpec, raw: &RawSweep, p: &mut Problems) {
+    let candidates = |axis: &Axis| -> Vec<AxisValue> {
+        match &axis.values {
+            AxisValues::List(v) => v.clone(),
+            AxisValues::Range { lo, hi } => vec![AxisValue::Float(*lo), AxisValue::Float(*hi)],
+        }
+    };
+    let set = |axis: &Axis, v: &AxisValue| format!("{}={}", axis.key, v.set_text());
+    for (i, axis) in spec.axes.iter().enumerate() {
+        let raw_axis = &raw.axes[i];
+        let span = [
+            &raw_axis.values,
+            &raw_axis.linspace,
+            &raw_axis.logspace,
+            &raw_axis.range,
+        ]
+        .into_iter()
+        .flatten()
+        .map(|s| s.span())
+        .next();
+        let mut seen: Vec<AxisValue> = Vec::new();
+        for v in candidates(axis) {
+            if seen.contains(&v) {
+                continue;
+            }
+            seen.push(v.clone());
+            let Err(error) = spec.load(&[set(axis, &v)]) else {
+                continue;
+            };
+            let rescued = spec.axes.iter().enumerate().any(|(j, other)| {
+                j != i
+                    && candidates(other)
+                        .iter()
+                        .any(|w| spec.load(&[set(axis, &v), set(other, w)]).is_ok())
+            });
+            if !rescued {
+                p.at(
+                    span.clone(),
+                    format!("axes[{i}] ({}) value {v}: {}", axis.key, describe(&error)),
+                );
+            }
+        }
+    }
+}
+
+/// A scenario error as one line, without repeating the `--set` argument we made up.
+pub fn describe(error: &ScenarioError) -> String {
+    match error {
+        ScenarioError::Invalid { origin, problems } => problems
+            .iter()
+            .map(|p| match &p.source {
+                Some(Source::Set(_)) => p.message.clone(),
+                _ => p.render(origin),
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.to_string().replace('\n', "; "),
+    }
+}
+
+pub fn hex_sha256(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

@@ -1,0 +1,565 @@
+//! `mitralsim sweep` and `mitralsim merge` end to end: the same rows whatever --jobs, --shard or
+//! --resume; failing points recorded, not fatal; bad sweep files refused with located messages;
+//! merge refusing shards that do not fit together. Each test works in its own temp directory;
+//! sweeps are small (tens of points) so that the file stays fast.
+
+mod common;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::fs;
+use std::path::{Path, PathBuf};
+use tempfile::TempDir;
+
+fn fixture(relative: &str) -> PathBuf {
+    common::repo_path(&format!("tests/fixtures/sweeps/{relative}"))
+}
+
+fn mitralsim() -> Command {
+    Command::cargo_bin("mitralsim").expect("binary")
+}
+
+/// Write a sweep file `name` in `dir` over the base scenario fixture `base`, with `body` after
+/// the header.
+fn sweep_file(dir: &Path, name: &str, base: &str, body: &str) -> PathBuf {
+    let path = dir.join(name);
+    let text = format!(
+        "version = 1\nscenario = '{}'\n{body}",
+        fixture(base).display()
+    );
+    fs::write(&path, text).expect("sweep file");
+    path
+}
+
+/// 5 heart rates × 8 EROAs = 40 points: three chunks, the last one short.
+const GRID_40: &str = "mode = \"grid\"\n\
+    [[axes]]\nkey = \"heart.rate_bpm\"\nvalues = [65, 70, 75, 80, 85]\n\
+    [[axes]]\nkey = \"valves.mitral.eroa_cm2\"\nlinspace = [0.2, 0.5, 8]\n";
+
+/// Run a sweep; returns the output directory.
+fn sweep(file: &Path, out: &Path, args: &[&str], code: i32) -> PathBuf {
+    mitralsim()
+        .arg("sweep")
+        .arg(file)
+        .arg("--out")
+        .arg(out)
+        .args(args)
+        .assert()
+        .code(code);
+    out.to_path_buf()
+}
+
+fn results(dir: &Path) -> String {
+    fs::read_to_string(dir.join("results.csv")).expect("results.csv")
+}
+
+/// Header and the rows sorted by index.
+fn sorted_rows(text: &str) -> (String, Vec<String>) {
+    let mut lines = text.lines();
+    let header = lines.next().expect("header").to_owned();
+    let mut rows: Vec<String> = lines.map(str::to_owned).collect();
+    rows.sort_by_key(|r| r.split(',').next().unwrap().parse::<u64>().expect("index"));
+    (header, rows)
+}
+
+fn manifest(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&fs::read_to_string(dir.join("sweep.json")).expect("sweep.json"))
+        .expect("JSON")
+}
+
+/// Column `name` of every row (by index order).
+fn column(text: &str, name: &str) -> Vec<String> {
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let at = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == name)
+        .unwrap_or_else(|| panic!("no column {name}"));
+    let mut rows: Vec<(u64, String)> = reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (r[0].parse().unwrap(), r[at].to_owned())
+        })
+        .collect();
+    rows.sort();
+    rows.into_iter().map(|(_, v)| v).collect()
+}
+
+#[test]
+fn rows_are_identical_for_one_and_two_jobs() {
+    let tmp = TempDir::new().unwrap();
+    let file = sweep_file(tmp.path(), "grid.toml", "base.toml", GRID_40);
+    let one = sweep(&file, &tmp.path().join("j1"), &["--jobs", "1"], 0);
+    let two = sweep(&file, &tmp.path().join("j2"), &["--jobs", "2"], 0);
+    let (h1, r1) = sorted_rows(&results(&one));
+    let (h2, r2) = sorted_rows(&results(&two));
+    assert_eq!(h1, h2);
+    assert_eq!(r1.len(), 40);
+    assert_eq!(r1, r2, "every value, bit for bit");
+    for col in [
+        "index",
+        "heart.rate_bpm",
+        "valves.mitral.eroa_cm2",
+        "status",
+        "error",
+    ] {
+        assert!(h1.contains(col), "{col} in {h1}");
+    }
+    assert!(
+        h1.contains(",pre_regurgitant_volume_ml,") && h1.contains(",post_regurgitant_volume_ml,")
+    );
+    assert!(column(&results(&one), "status").iter().all(|s| s == "ok"));
+    // The clip lowers the regurgitant volume at every point.
+    let pre = column(&results(&one), "pre_regurgitant_volume_ml");
+    let post = column(&results(&one), "post_regurgitant_volume_ml");
+    for (a, b) in pre.iter().zip(&post) {
+        assert!(b.parse::<f64>().unwrap() < a.parse::<f64>().unwrap());
+    }
+    let m = manifest(&one);
+    assert_eq!(m["points"], 40);
+    assert_eq!(m["counts"]["ok"], 40);
+    assert_eq!(m["status"], "finished");
+    assert_eq!(m["sweep_sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(m["scenario_sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(m["mitralsim_version"], env!("CARGO_PKG_VERSION"));
+    assert!(m["shard"].is_null());
+}
+
+#[test]
+fn merged_shards_equal_the_unsharded_run() {
+    let tmp = TempDir::new().unwrap();
+    let file = sweep_file(tmp.path(), "grid.toml", "base.toml", GRID_40);
+    let whole = sweep(&file, &tmp.path().join("whole"), &["-j", "2"], 0);
+    let shards: Vec<PathBuf> = (1..=3)
+        .map(|i| {
+            sweep(
+                &file,
+                &tmp.path().join(format!("shard{i}")),
+                &["-j", "1", "--shard", &format!("{i}/3")],
+                0,
+            )
+        })
+        .collect();
+    assert_eq!(manifest(&shards[1])["shard"]["index"], 2);
+    assert_eq!(manifest(&shards[1])["shard_points"], 16);
+    assert_eq!(manifest(&shards[2])["shard_points"], 8);
+    let merged = tmp.path().join("merged");
+    mitralsim()
+        .arg("merge")
+        .args(&shards)
+        .arg("--out")
+        .arg(&merged)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("40 points"));
+    let (h, rows) = sorted_rows(&results(&whole));
+    let mut expected = vec![h];
+    expected.extend(rows);
+    assert_eq!(
+        results(&merged),
+        expected.join("\n") + "\n",
+        "sorted by index, same rows"
+    );
+    let m = manifest(&merged);
+    assert_eq!(m["counts"]["ok"], 40);
+    assert_eq!(m["merged_from"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn resume_after_an_interruption_equals_the_uninterrupted_run() {
+    let tmp = TempDir::new().unwrap();
+    let file = sweep_file(tmp.path(), "grid.toml", "base.toml", GRID_40);
+    let whole = sweep(&file, &tmp.path().join("whole"), &["-j", "2"], 0);
+    let full = results(&whole);
+    // A killed run: the first rows and half of the next one made it to disk.
+    let broken = tmp.path().join("broken");
+    fs::create_dir_all(&broken).unwrap();
+    fs::copy(whole.join("sweep.json"), broken.join("sweep.json")).unwrap();
+    let cut = full.match_indices('\n').nth(23).unwrap().0 + 40;
+    fs::write(broken.join("results.csv"), &full[..cut]).unwrap();
+    assert!(!full[..cut].ends_with('\n'));
+    mitralsim()
+        .arg("sweep")
+        .arg(&file)
+        .arg("--out")
+        .arg(&broken)
+        .arg("--resume")
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("40 of 40 points")
+                .and(predicate::str::contains("(17 computed")),
+        );
+    let resumed = results(&broken);
+    assert_eq!(sorted_rows(&resumed), sorted_rows(&full));
+    assert_eq!(resumed.lines().count(), 41, "no row doubled");
+    assert_eq!(manifest(&broken)["status"], "finished");
+    // Nothing left to do: a second resume computes nothing.
+    mitralsim()
+        .arg("sweep")
+        .arg(&file)
+        .arg("--out")
+        .arg(&broken)
+        .arg("--resume")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("(0 computed"));
+    assert_eq!(results(&broken), resumed);
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_cleanly_and_resume_finishes() {
+    let tmp = TempDir::new().unwrap();
+    let body = "[[axes]]\nkey = \"valves.mitral.eroa_cm2\"\nlinspace = [0.2, 0.5, 400]\n";
+    let file = sweep_file(tmp.path(), "long.toml", "base-noclip.toml", body);
+    let out = tmp.path().join("out");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("mitralsim"))
+        .arg("sweep")
+        .arg(&file)
+        .arg("--out")
+        .arg(&out)
+        .args(["-j", "1"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let started = std::time::Instant::now();
+    while fs::read_to_string(out.join("results.csv")).map_or(0, |t| t.lines().count()) < 20 {
+        assert!(started.elapsed().as_secs() < 30, "no rows written");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let status = child.wait().expect("wait");
+    assert_eq!(
+        status.code(),
+        Some(130),
+        "exit code of an interrupted sweep"
+    );
+    let partial = results(&out);
+    assert!(partial.ends_with('\n'), "whole rows only");
+    let rows = partial.lines().count() - 1;
+    assert!(rows < 400, "stopped early ({rows} rows)");
+    let m = manifest(&out);
+    assert_eq!(m["status"], "interrupted");
+    assert_eq!(m["missing"], 400 - rows as u64);
+    sweep(&file, &out, &["--resume", "-j", "2"], 0);
+    let reference = sweep(&file, &tmp.path().join("reference"), &["-j", "2"], 0);
+    assert_eq!(
+        sorted_rows(&results(&out)),
+        sorted_rows(&results(&reference))
+    );
+}
+
+#[test]
+fn invalid_combinations_are_error_rows_and_the_sweep_finishes_with_exit_5() {
+    let tmp = TempDir::new().unwrap();
+    // clip.area_cm2 = 0.05 is below the base clip EROA (0.1) but fine with clip.eroa_cm2 = 0.01:
+    // not refused up front; the point (0.1, 0.05) is invalid.
+    let body = "[[axes]]\nkey = \"clip.eroa_cm2\"\nvalues = [0.01, 0.1]\n\
+                [[axes]]\nkey = \"clip.area_cm2\"\nvalues = [0.05, 3.6]\n";
+    let file = sweep_file(tmp.path(), "combo.toml", "base.toml", body);
+    let out = tmp.path().join("out");
+    mitralsim()
+        .arg("sweep")
+        .arg(&file)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(5)
+        .stdout(predicate::str::contains("3 ok, 0 not converged, 1 errors"));
+    let text = results(&out);
+    let status = column(&text, "status");
+    assert_eq!(status, ["ok", "ok", "error", "ok"]);
+    let error = &column(&text, "error")[2];
+    assert!(
+        error.contains("clip.eroa_cm2 = 0.1") && error.contains("clip.area_cm2 = 0.05"),
+        "{error}"
+    );
+    assert_eq!(
+        column(&text, "pre_lv_edv_ml")[2],
+        "",
+        "no metrics for an error row"
+    );
+    assert_eq!(manifest(&out)["counts"]["error"], 1);
+}
+
+#[test]
+fn bad_sweep_files_are_refused_with_located_messages() {
+    let dir = fixture("bad");
+    let mut files: Vec<PathBuf> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 10, "{files:?}");
+    let tmp = TempDir::new().unwrap();
+    for path in files {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let text = fs::read_to_string(&path).unwrap();
+        let expected: Vec<&str> = text
+            .lines()
+            .map_while(|l| l.strip_prefix("# expect: "))
+            .collect();
+        assert!(!expected.is_empty(), "{name}: no `# expect: ` line");
+        let out = tmp.path().join(&name);
+        let output = mitralsim()
+            .arg("sweep")
+            .arg(&path)
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{name}: {stderr}");
+        for fragment in expected {
+            assert!(
+                stderr.contains(fragment),
+                "{name}: {fragment:?} not in\n{stderr}"
+            );
+        }
+        assert!(
+            !out.exists(),
+            "{name}: nothing may be written for a bad sweep file"
+        );
+    }
+}
+
+#[test]
+fn merge_refuses_shards_that_do_not_fit_together() {
+    let tmp = TempDir::new().unwrap();
+    let small = "[[axes]]\nkey = \"valves.mitral.eroa_cm2\"\nlinspace = [0.2, 0.5, 20]\n";
+    let file = sweep_file(tmp.path(), "a.toml", "base-noclip.toml", small);
+    let other = sweep_file(
+        tmp.path(),
+        "b.toml",
+        "base-noclip.toml",
+        &small.replace("0.5, 20", "0.6, 20"),
+    );
+    let s1 = sweep(&file, &tmp.path().join("s1"), &["--shard", "1/2"], 0);
+    let s2 = sweep(&file, &tmp.path().join("s2"), &["--shard", "2/2"], 0);
+    let b2 = sweep(&other, &tmp.path().join("b2"), &["--shard", "2/2"], 0);
+    let merge = |dirs: &[&Path], fragment: &str| {
+        mitralsim()
+            .arg("merge")
+            .args(dirs)
+            .arg("--out")
+            .arg(tmp.path().join("m"))
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(fragment));
+    };
+    merge(&[&s1], "shard 2/2 missing");
+    merge(&[&s1, &s1], "shard 1/2 is given twice");
+    merge(
+        &[&s1, &b2],
+        "not shards of the same sweep: sweep file (sha256) differs",
+    );
+    // An unfinished shard (a killed job).
+    let cut = tmp.path().join("cut");
+    fs::create_dir_all(&cut).unwrap();
+    fs::copy(s2.join("sweep.json"), cut.join("sweep.json")).unwrap();
+    let rows = results(&s2);
+    let keep = rows.match_indices('\n').nth(2).unwrap().0 + 1;
+    fs::write(cut.join("results.csv"), &rows[..keep]).unwrap();
+    merge(&[&s1, &cut], "points have no row");
+    // A doubled row.
+    let doubled = tmp.path().join("doubled");
+    fs::create_dir_all(&doubled).unwrap();
+    fs::copy(s2.join("sweep.json"), doubled.join("sweep.json")).unwrap();
+    let second_row = rows.lines().nth(1).unwrap();
+    fs::write(doubled.join("results.csv"), format!("{rows}{second_row}\n")).unwrap();
+    merge(&[&s1, &doubled], "has a second row");
+    assert!(!tmp.path().join("m").join("results.csv").exists());
+    // And the good pair merges.
+    mitralsim()
+        .arg("merge")
+        .arg(&s1)
+        .arg(&s2)
+        .assert()
+        .success();
+    assert!(
+        tmp.path().join("merged/results.csv").exists(),
+        "default: merged/ next to the first shard"
+    );
+}
+
+#[test]
+fn lhs_and_sobol_sweeps_are_reproducible_and_in_bounds() {
+    let tmp = TempDir::new().unwrap();
+    for mode in ["lhs", "sobol"] {
+        let body = format!(
+            "mode = \"{mode}\"\nsamples = 20\nseed = 7\n\
+             [[axes]]\nkey = \"valves.mitral.eroa_cm2\"\nrange = [0.2, 0.5]\n\
+             [[axes]]\nkey = \"heart.rate_bpm\"\nrange = [60, 90]\n"
+        );
+        let file = sweep_file(
+            tmp.path(),
+            &format!("{mode}.toml"),
+            "base-noclip.toml",
+            &body,
+        );
+        let a = sweep(
+            &file,
+            &tmp.path().join(format!("{mode}-a")),
+            &["-j", "2"],
+            0,
+        );
+        let b = sweep(
+            &file,
+            &tmp.path().join(format!("{mode}-b")),
+            &["-j", "1"],
+            0,
+        );
+        assert_eq!(
+            sorted_rows(&results(&a)),
+            sorted_rows(&results(&b)),
+            "{mode}"
+        );
+        let text = results(&a);
+        let eroa: Vec<f64> = column(&text, "valves.mitral.eroa_cm2")
+            .iter()
+            .map(|v| v.parse().unwrap())
+            .collect();
+        assert_eq!(eroa.len(), 20);
+        assert!(
+            eroa.iter().all(|x| (0.2..=0.5).contains(x)),
+            "{mode}: {eroa:?}"
+        );
+        // One point in each of the 20 strata (LHS by construction; Sobol' for a prefix of
+        // 16 points per 1/16 stratum).
+        let n = if mode == "lhs" { 20 } else { 16 };
+        let mut strata: Vec<usize> = eroa[..n]
+            .iter()
+            .map(|x| ((x - 0.2) / 0.3 * n as f64) as usize)
+            .collect();
+        strata.sort_unstable();
+        assert_eq!(strata, (0..n).collect::<Vec<_>>(), "{mode}");
+        assert_eq!(manifest(&a)["seed"], 7);
+        // Post columns are empty without a clip.
+        assert!(column(&text, "post_lv_edv_ml").iter().all(String::is_empty));
+    }
+}
+
+#[test]
+fn plain_convergence_reproduces_run_bit_for_bit() {
+    let tmp = TempDir::new().unwrap();
+    let body = "convergence = \"plain\"\n\
+                [[axes]]\nkey = \"valves.mitral.eroa_cm2\"\nvalues = [0.25, 0.35]\n";
+    let file = sweep_file(tmp.path(), "plain.toml", "base.toml", body);
+    let out = sweep(&file, &tmp.path().join("out"), &[], 0);
+    let text = results(&out);
+    let run_dir = tmp.path().join("run");
+    mitralsim()
+        .args(["run", "-q", "--set", "valves.mitral.eroa_cm2=0.35", "--out"])
+        .arg(&run_dir)
+        .arg(fixture("base.toml"))
+        .assert()
+        .success();
+    let json: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(run_dir.join("metrics.json")).unwrap()).unwrap();
+    for key in [
+        "regurgitant_volume_ml",
+        "lv_edv_ml",
+        "la_pressure_mean_mmhg",
+        "eroa_cm2",
+    ] {
+        for state in ["pre", "post"] {
+            let cell: f64 = column(&text, &format!("{state}_{key}"))[1].parse().unwrap();
+            assert_eq!(cell, json[state][key].as_f64().unwrap(), "{state}_{key}");
+        }
+    }
+}
+
+#[test]
+fn accelerated_points_agree_with_plain_ones_within_the_tolerance() {
+    let tmp = TempDir::new().unwrap();
+    let axes = "[[axes]]\nkey = \"valves.mitral.eroa_cm2\"\nlinspace = [0.2, 0.5, 20]\n";
+    let fast = sweep_file(tmp.path(), "fast.toml", "base.toml", axes);
+    let plain = sweep_file(
+        tmp.path(),
+        "plain.toml",
+        "base.toml",
+        &format!("convergence = \"plain\"\n{axes}"),
+    );
+    let a = results(&sweep(&fast, &tmp.path().join("fast"), &[], 0));
+    let b = results(&sweep(&plain, &tmp.path().join("plain"), &[], 0));
+    let beats = |t: &str| -> f64 {
+        ["pre", "post"]
+            .iter()
+            .flat_map(|s| column(t, &format!("{s}_beats_to_steady_state")))
+            .map(|v| v.parse::<f64>().unwrap())
+            .sum()
+    };
+    assert!(
+        3.0 * beats(&a) < beats(&b),
+        "accelerated {} beats vs plain {}",
+        beats(&a),
+        beats(&b)
+    );
+    for key in [
+        "regurgitant_volume_ml",
+        "lv_edv_ml",
+        "forward_stroke_volume_ml",
+    ] {
+        for state in ["pre", "post"] {
+            let col = format!("{state}_{key}");
+            for (x, y) in column(&a, &col).iter().zip(column(&b, &col)) {
+                let (x, y): (f64, f64) = (x.parse().unwrap(), y.parse().unwrap());
+                assert!((x - y).abs() < 0.02, "{col}: {x} vs {y}");
+            }
+        }
+    }
+}
+
+#[test]
+fn an_existing_sweep_is_never_overwritten_nor_resumed_with_another_one() {
+    let tmp = TempDir::new().unwrap();
+    let small = "[[axes]]\nkey = \"heart.rate_bpm\"\nvalues = [70, 75]\n";
+    let file = sweep_file(tmp.path(), "a.toml", "base-noclip.toml", small);
+    let other = sweep_file(
+        tmp.path(),
+        "b.toml",
+        "base-noclip.toml",
+        &small.replace("75", "80"),
+    );
+    let out = sweep(&file, &tmp.path().join("out"), &[], 0);
+    let before = results(&out);
+    mitralsim()
+        .arg("sweep")
+        .arg(&file)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("already holds a sweep")
+                .and(predicate::str::contains("--resume")),
+        );
+    mitralsim()
+        .arg("sweep")
+        .arg(&other)
+        .arg("--out")
+        .arg(&out)
+        .arg("--resume")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("it holds another sweep"));
+    mitralsim()
+        .arg("sweep")
+        .arg(&file)
+        .arg("--out")
+        .arg(&out)
+        .args(["--resume", "--shard", "1/2"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("it was run with no --shard"));
+    assert_eq!(results(&out), before);
+}
