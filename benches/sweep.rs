@@ -40,6 +40,7 @@ fn sweep_64(c: &mut Criterion) {
                         jobs: Some(jobs),
                         shard: None,
                         resume: false,
+                        waveforms: false,
                     };
                     (out, opts)
                 },

@@ -107,6 +107,10 @@ pub enum Command {
         /// Continue an interrupted sweep in DIR: keep its complete rows, compute the rest.
         #[arg(long)]
         resume: bool,
+        /// Also write each point's converged beats to DIR/waveforms/point-<index>.csv (sweeps of
+        /// at most 100 points), for `mitralsim plot pv-family DIR`.
+        #[arg(long)]
+        waveforms: bool,
     },
     /// Join the output directories of `sweep --shard` runs into one results.csv sorted by point,
     /// after checking that they are all the shards of one sweep.

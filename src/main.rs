@@ -68,6 +68,7 @@ fn main() -> ExitCode {
             jobs,
             shard,
             resume,
+            waveforms,
         } => {
             let options = SweepOptions {
                 sweep_file: sweep,
@@ -75,6 +76,7 @@ fn main() -> ExitCode {
                 jobs: jobs.map(usize::from),
                 shard,
                 resume,
+                waveforms,
             };
             return finish(sweep::sweep(&options, ctrl_c()).map(|outcome| {
                 println!("{outcome}");

@@ -563,3 +563,34 @@ fn an_existing_sweep_is_never_overwritten_nor_resumed_with_another_one() {
         .stderr(predicate::str::contains("it was run with no --shard"));
     assert_eq!(results(&out), before);
 }
+
+#[test]
+fn waveforms_are_written_per_point_for_small_sweeps_only() {
+    let tmp = TempDir::new().unwrap();
+    let file = sweep_file(
+        tmp.path(),
+        "small.toml",
+        "base.toml",
+        "mode = \"grid\"\n[[axes]]\nkey = \"valves.mitral.eroa_cm2\"\nlinspace = [0.2, 0.5, 4]\n",
+    );
+    let out = sweep(&file, &tmp.path().join("w"), &["--waveforms"], 0);
+    for index in 0..4 {
+        let csv = fs::read_to_string(out.join(format!("waveforms/point-{index}.csv"))).unwrap();
+        assert!(csv.starts_with("state,t_s,"), "point {index}");
+        assert!(csv.lines().filter(|l| l.starts_with("pre,")).count() > 500);
+    }
+    let big = sweep_file(
+        tmp.path(),
+        "big.toml",
+        "base.toml",
+        GRID_40.replace("8]", "30]").as_str(),
+    );
+    mitralsim()
+        .arg("sweep")
+        .arg(&big)
+        .args(["--waveforms", "--out"])
+        .arg(tmp.path().join("b"))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("at most 100"));
+}

@@ -39,6 +39,33 @@ pub struct SweepOptions {
     pub jobs: Option<usize>,
     pub shard: Option<Shard>,
     pub resume: bool,
+    /// Also write each point's converged beats to DIR/waveforms/point-<index>.csv (small sweeps
+    /// only: at most [`MAX_WAVEFORM_POINTS`] points), for the PV-loop family figure.
+    pub waveforms: bool,
+}
+
+/// Largest sweep whose per-point waveforms `--waveforms` writes (≈ 0.5 MB per point).
+pub const MAX_WAVEFORM_POINTS: u64 = 100;
+
+/// Directory of the per-point waveforms inside a sweep's output directory.
+pub const WAVEFORMS_DIR: &str = "waveforms";
+
+/// DIR/waveforms/point-<index>.csv: the point's pre (and post) beat as in a run's waveforms.csv.
+fn write_point_waveforms(
+    dir: &Path,
+    index: u64,
+    result: &crate::simulate::Comparison,
+    step_s: f64,
+) -> Result<(), String> {
+    let beat = |sim: &crate::simulate::Simulation| sim.waveforms(step_s).map_err(|e| e.to_string());
+    let pre = beat(&result.pre)?;
+    let post = result.post.as_ref().map(|p| beat(&p.sim)).transpose()?;
+    let mut beats = vec![("pre", &pre)];
+    beats.extend(post.as_ref().map(|b| ("post", b)));
+    let path = dir.join(WAVEFORMS_DIR).join(format!("point-{index}.csv"));
+    let file = std::fs::File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    crate::output::waveforms_csv::write(&beats, std::io::BufWriter::new(file))
+        .map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// How a sweep run ended.
@@ -120,6 +147,14 @@ pub fn sweep(opts: &SweepOptions, stop: &AtomicBool) -> Result<SweepOutcome, Swe
         .out
         .clone()
         .unwrap_or_else(|| default_dir(&opts.sweep_file, opts.shard));
+    if opts.waveforms && spec.points.len() > MAX_WAVEFORM_POINTS {
+        return Err(SweepError::Refused(format!(
+            "--waveforms writes one file per point: this sweep has {} points, at most {} are \
+             allowed",
+            spec.points.len(),
+            MAX_WAVEFORM_POINTS
+        )));
+    }
     let keys: Vec<String> = spec.axes.iter().map(|a| a.key.clone()).collect();
     let header = results::header(&keys);
     let mut manifest = Manifest::new(&spec, opts.shard, jobs);
@@ -136,6 +171,12 @@ pub fn sweep(opts: &SweepOptions, stop: &AtomicBool) -> Result<SweepOutcome, Swe
     manifest.counts = before;
     manifest.missing = manifest.shard_points - before.total();
     manifest.write(&dir)?;
+    if opts.waveforms {
+        let wdir = dir.join(WAVEFORMS_DIR);
+        std::fs::create_dir_all(&wdir)
+            .map_err(|e| SweepError::Refused(format!("cannot create {}: {e}", wdir.display())))?;
+    }
+    let waveform_step_s = spec.base.waveform_step_s;
 
     let shard = opts.shard.unwrap_or(Shard::ALL);
     let seed = chain::Seed::new(&spec);
@@ -161,6 +202,16 @@ pub fn sweep(opts: &SweepOptions, stop: &AtomicBool) -> Result<SweepOutcome, Swe
                     chain::run_chunk(spec, seed, c, &should_stop, |index, values, result| {
                         if done.is_some_and(|d| d.contains(index)) {
                             return true; // resumed: the row is there, bit for bit this one
+                        }
+                        if let (true, Ok(comparison)) = (opts.waveforms, result) {
+                            if let Err(e) =
+                                write_point_waveforms(&dir, index, comparison, waveform_step_s)
+                            {
+                                eprintln!(
+                                    "error: cannot write the waveforms of point {index}: {e}"
+                                );
+                                halt.store(true, Ordering::Relaxed);
+                            }
                         }
                         tx.send(Row::new(index, values, result)).is_ok()
                     });
