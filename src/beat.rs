@@ -122,10 +122,13 @@ impl SampledBeat {
     }
 
     fn from_states(circuit: &Circuit, times_s: &[f64], states: &[State]) -> Self {
-        let mut data = Array2::<f64>::zeros((states.len(), Channel::ALL.len()));
-        for (row, (t, y)) in times_s.iter().zip(states).enumerate() {
+        const WIDTH: usize = Channel::ALL.len();
+        // Rows are built on the stack and appended: no zero-filled table to overwrite.
+        let mut flat = Vec::with_capacity(states.len() * WIDTH);
+        for (t, y) in times_s.iter().zip(states) {
             let obs = circuit.observe(*t, y);
-            let mut put = |c: Channel, v: f64| data[[row, c.index()]] = v;
+            let mut out = [0.0; WIDTH];
+            let mut put = |c: Channel, v: f64| out[c.index()] = v;
             for (ch, p, v, e) in [
                 (ChamberId::La, Channel::PLa, Channel::VLa, Channel::ELa),
                 (ChamberId::Lv, Channel::PLv, Channel::VLv, Channel::ELv),
@@ -154,7 +157,10 @@ impl SampledBeat {
                 put(Channel::opening(v), s.opening);
                 put(Channel::area(v), s.area_cm2);
             }
+            flat.extend_from_slice(&out);
         }
+        let data = Array2::from_shape_vec((states.len(), WIDTH), flat)
+            .expect("one row of WIDTH values per state");
         Self {
             period_s: circuit.period_s(),
             t_s: times_s.to_vec(),

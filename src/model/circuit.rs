@@ -16,6 +16,9 @@ pub struct Circuit {
     params: ModelParams,
     period_s: f64,
     chambers: [Chamber; 4],
+    /// For each chamber, the first chamber with the same activation timing: its activation is
+    /// computed once (the atria, and the ventricles, usually share a timing).
+    timing_source: [usize; 4],
     valves: [Valve; 4],
 }
 
@@ -55,11 +58,17 @@ impl Circuit {
     pub fn new(params: ModelParams) -> Self {
         let period_s = params.period_s();
         let chambers = params.chambers.map(|c| Chamber::new(c, period_s));
+        let timing_source = std::array::from_fn(|i| {
+            (0..i)
+                .find(|&j| params.chambers[j].timing == params.chambers[i].timing)
+                .unwrap_or(i)
+        });
         let valves = params.valves.map(|v| Valve::new(&v));
         Self {
             params,
             period_s,
             chambers,
+            timing_source,
             valves,
         }
     }
@@ -84,13 +93,26 @@ impl Circuit {
         let mut activation = [0.0; 4];
         let mut p = [0.0; 4];
         for i in 0..4 {
-            activation[i] = self.chambers[i].activation(t_in_beat);
+            let source = self.timing_source[i];
+            activation[i] = if source == i {
+                self.chambers[i].activation(t_in_beat)
+            } else {
+                activation[source]
+            };
             p[i] = self.chambers[i].pressure_mmhg(y[CHAMBER_V + i], activation[i]);
         }
-        let valves = ValveId::ALL.map(|id| {
+        let valve = |id: ValveId| {
             let (up, down) = valve_pressures(id, &p, y);
             self.valves[id as usize].state(up - down, y[valve_flow(id)], y[valve_opening(id)])
-        });
+        };
+        // Written out rather than `ValveId::ALL.map(..)`, which the optimiser leaves as a loop
+        // over a draining iterator in this hot path.
+        let valves = [
+            valve(ValveId::Mitral),
+            valve(ValveId::Aortic),
+            valve(ValveId::Tricuspid),
+            valve(ValveId::Pulmonary),
+        ];
         Observables {
             activation,
             chamber_p_mmhg: p,

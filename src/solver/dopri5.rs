@@ -99,15 +99,16 @@ impl<const N: usize> DenseStep<N> for Dp5Step<N> {
     }
 }
 
-#[inline]
-fn combine<const N: usize>(y: &[f64; N], h: f64, terms: &[(f64, &[f64; N])]) -> [f64; N] {
-    std::array::from_fn(|i| {
-        let mut acc = 0.0;
-        for (a, k) in terms {
-            acc += a * k[i];
+/// `y + h·(Σ aⱼ·kⱼ)`, summed left to right from 0.0 (an explicit loop the compiler vectorises;
+/// the arithmetic order is fixed, so results do not depend on how the stages are written).
+macro_rules! stage {
+    ($y:expr, $h:expr; $($a:expr, $k:expr);+) => {{
+        let mut out = [0.0; N];
+        for i in 0..N {
+            out[i] = $y[i] + $h * (0.0 $(+ $a * $k[i])+);
         }
-        y[i] + h * acc
-    })
+        out
+    }};
 }
 
 impl<const N: usize> Integrator<N> for DormandPrince5<N> {
@@ -166,25 +167,17 @@ impl<const N: usize> Integrator<N> for DormandPrince5<N> {
                 });
             }
 
-            let y2 = combine(y, h_step, &[(A21, &k1)]);
+            let y2 = stage!(y, h_step; A21, k1);
             sys.rhs(t + C2 * h_step, &y2, &mut k2);
-            let y3 = combine(y, h_step, &[(A31, &k1), (A32, &k2)]);
+            let y3 = stage!(y, h_step; A31, k1; A32, k2);
             sys.rhs(t + C3 * h_step, &y3, &mut k3);
-            let y4 = combine(y, h_step, &[(A41, &k1), (A42, &k2), (A43, &k3)]);
+            let y4 = stage!(y, h_step; A41, k1; A42, k2; A43, k3);
             sys.rhs(t + C4 * h_step, &y4, &mut k4);
-            let y5 = combine(y, h_step, &[(A51, &k1), (A52, &k2), (A53, &k3), (A54, &k4)]);
+            let y5 = stage!(y, h_step; A51, k1; A52, k2; A53, k3; A54, k4);
             sys.rhs(t + C5 * h_step, &y5, &mut k5);
-            let y6 = combine(
-                y,
-                h_step,
-                &[(A61, &k1), (A62, &k2), (A63, &k3), (A64, &k4), (A65, &k5)],
-            );
+            let y6 = stage!(y, h_step; A61, k1; A62, k2; A63, k3; A64, k4; A65, k5);
             sys.rhs(t + h_step, &y6, &mut k6);
-            let y_new = combine(
-                y,
-                h_step,
-                &[(A71, &k1), (A73, &k3), (A74, &k4), (A75, &k5), (A76, &k6)],
-            );
+            let y_new = stage!(y, h_step; A71, k1; A73, k3; A74, k4; A75, k5; A76, k6);
             let t_new = if last { t1 } else { t + h_step };
             sys.rhs(t_new, &y_new, &mut k7);
             self.stats.rhs_evaluations += 6;
