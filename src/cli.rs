@@ -1,14 +1,14 @@
 //! Command-line definitions (clap derive) and nothing else.
 
-use crate::plot::{ImageFormat, PlotKind};
+use crate::plot::{AnyPlotKind, ImageFormat};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::str::FromStr;
 
-/// A plot kind, or every kind.
+/// A plot kind (of a run or of a sweep), or every run figure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PlotChoice {
-    One(PlotKind),
+    One(AnyPlotKind),
     All,
 }
 
@@ -63,13 +63,24 @@ pub enum Command {
         #[arg(long, value_name = "png|svg", default_value = "png")]
         plot_format: ImageFormat,
     },
-    /// Redraw a figure from a run's saved outputs (metrics.json, waveforms.csv), without
-    /// re-simulating.
+    /// Redraw a figure from saved outputs, without re-simulating: of a run (metrics.json,
+    /// waveforms.csv) or of a sweep (results.csv, waveforms/).
     Plot {
-        /// pv-loop, wiggers, la-loop, bars, or all.
+        /// Run figures: pv-loop, wiggers, la-loop, bars, or all. Sweep figures: sweep-line,
+        /// heatmap, pv-family.
         kind: PlotChoice,
-        /// Output directory of a `mitralsim run`.
+        /// Output directory of a `mitralsim run` or `mitralsim sweep`.
         input_dir: PathBuf,
+        /// Sweep figures: the metric, e.g. regurgitant_volume_ml (pre and post) or
+        /// post_mitral_mean_gradient_mmhg; sweep-line takes a comma-separated list.
+        #[arg(long, value_name = "METRIC")]
+        metric: Option<String>,
+        /// Sweep figures: the axis (scenario key) on x.
+        #[arg(long = "x", value_name = "AXIS")]
+        x_axis: Option<String>,
+        /// Heatmap: the axis (scenario key) on y.
+        #[arg(long = "y", value_name = "AXIS")]
+        y_axis: Option<String>,
         /// png or svg [default: png, or the extension of --out].
         #[arg(long, value_name = "png|svg")]
         format: Option<ImageFormat>,

@@ -7,7 +7,7 @@
 use crate::cli::PlotChoice;
 use crate::output::metrics_json::{self, MetricsFile, ScenarioInfo};
 use crate::output::{summary, waveforms_csv};
-use crate::plot::{self, ImageFormat, PlotError, PlotOptions};
+use crate::plot::{self, AnyPlotKind, ImageFormat, PlotError, PlotOptions, SweepPlotRequest};
 use crate::scenario::{self, Scenario, ScenarioError};
 use crate::simulate::{Comparison, RunError};
 use std::fs;
@@ -177,14 +177,33 @@ pub fn run(opts: &RunOptions<'_>, mut stdout: impl Write) -> Result<RunOutcome, 
     })
 }
 
-/// `mitralsim plot`: redraw figures from a run's saved outputs; returns the files written.
-pub fn plot(
-    choice: PlotChoice,
-    input_dir: &Path,
-    format: Option<ImageFormat>,
-    out: Option<&Path>,
-    (width, height): (u32, u32),
-) -> Result<Vec<PathBuf>, CommandError> {
+/// What `mitralsim plot` draws.
+#[derive(Debug, Clone)]
+pub struct PlotRequest<'a> {
+    pub choice: PlotChoice,
+    pub input_dir: &'a Path,
+    pub format: Option<ImageFormat>,
+    pub out: Option<&'a Path>,
+    pub size_px: (u32, u32),
+    /// Sweep figures only.
+    pub metric: Option<String>,
+    pub x_axis: Option<String>,
+    pub y_axis: Option<String>,
+}
+
+/// `mitralsim plot`: redraw figures from a run's or a sweep's saved outputs; returns the files
+/// written.
+pub fn plot(req: PlotRequest<'_>) -> Result<Vec<PathBuf>, CommandError> {
+    let PlotRequest {
+        choice,
+        input_dir,
+        format,
+        out,
+        size_px: (width, height),
+        metric,
+        x_axis,
+        y_axis,
+    } = req;
     let format = match (format, out) {
         (Some(f), _) => f,
         (None, Some(path)) => ImageFormat::from_path(path).unwrap_or(ImageFormat::Png),
@@ -202,7 +221,18 @@ pub fn plot(
             let file = out
                 .map(Path::to_path_buf)
                 .unwrap_or_else(|| input_dir.join(format!("{kind}.{format}")));
-            plot::render(kind, input_dir, &file, &opts)?;
+            match kind {
+                AnyPlotKind::Run(kind) => plot::render(kind, input_dir, &file, &opts)?,
+                AnyPlotKind::Sweep(kind) => {
+                    let request = SweepPlotRequest {
+                        metric,
+                        x_axis,
+                        y_axis,
+                        ..SweepPlotRequest::new(kind)
+                    };
+                    plot::render_sweep(&request, input_dir, &file, &opts)?
+                }
+            }
             Ok(vec![file])
         }
     }

@@ -50,18 +50,29 @@ fn main() -> ExitCode {
         Command::Plot {
             kind,
             input_dir,
+            metric,
+            x_axis,
+            y_axis,
             format,
             out,
             width,
             height,
-        } => {
-            commands::plot(kind, &input_dir, format, out.as_deref(), (width, height)).map(|files| {
-                for f in files {
-                    println!("{}", f.display());
-                }
-                exit_code::OK
-            })
-        }
+        } => commands::plot(commands::PlotRequest {
+            choice: kind,
+            input_dir: &input_dir,
+            format,
+            out: out.as_deref(),
+            size_px: (width, height),
+            metric,
+            x_axis,
+            y_axis,
+        })
+        .map(|files| {
+            for f in files {
+                println!("{}", f.display());
+            }
+            exit_code::OK
+        }),
         Command::Sweep {
             sweep,
             out,

@@ -594,3 +594,44 @@ fn waveforms_are_written_per_point_for_small_sweeps_only() {
         .code(2)
         .stderr(predicates::str::contains("at most 100"));
 }
+
+#[test]
+fn sweep_figures_are_drawn_from_the_saved_outputs() {
+    let tmp = TempDir::new().unwrap();
+    let line = sweep_file(
+        tmp.path(),
+        "line.toml",
+        "base.toml",
+        "mode = \"grid\"\n[[axes]]\nkey = \"valves.mitral.eroa_cm2\"\nlinspace = [0.2, 0.5, 4]\n",
+    );
+    let out = sweep(&line, &tmp.path().join("line"), &["--waveforms"], 0);
+    for (kind, metric) in [("sweep-line", "regurgitant_volume_ml"), ("pv-family", "")] {
+        let file = tmp.path().join(format!("{kind}.svg"));
+        let mut cmd = mitralsim();
+        cmd.args(["plot", kind]).arg(&out).arg("--out").arg(&file);
+        if !metric.is_empty() {
+            cmd.args(["--metric", metric]);
+        }
+        cmd.assert().success();
+        let svg = fs::read_to_string(&file).unwrap();
+        assert!(svg.contains("<svg") && svg.len() > 5_000, "{kind}");
+    }
+    let grid = sweep_file(tmp.path(), "grid.toml", "base.toml", GRID_40);
+    let out = sweep(&grid, &tmp.path().join("grid"), &[], 0);
+    let png = tmp.path().join("heatmap.png");
+    mitralsim()
+        .args(["plot", "heatmap"])
+        .arg(&out)
+        .args(["--metric", "pre_mitral_mean_gradient_mmhg", "--out"])
+        .arg(&png)
+        .assert()
+        .success();
+    assert!(fs::metadata(&png).unwrap().len() > 10_000);
+    mitralsim()
+        .args(["plot", "heatmap"])
+        .arg(&out)
+        .args(["--metric", "no_such_metric"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("no_such_metric"));
+}

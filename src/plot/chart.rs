@@ -215,6 +215,14 @@ pub enum Swatch {
     Line(StateStyle),
     /// A filled box (bars, shaded areas) of this colour and opacity.
     Fill(RGBColor, f64),
+    /// A short line in the state's colour and dash with a marker on it.
+    LineMarker(StateStyle, Marker),
+    /// A marker alone: filled, or hollow when the flag is set.
+    Point(RGBColor, Marker, bool),
+    /// No swatch: the text, in bold, starts where swatches do (a heading over the entries).
+    Title,
+    /// No swatch: plain text where swatches start (a note).
+    Text,
 }
 
 /// A legend entry; `lines[0]` sits beside the swatch, further lines below it.
@@ -275,7 +283,17 @@ where
         for line in &e.lines {
             w = w.max(text_width(root, theme, line, &style)?);
         }
-        let swatch = theme.px(LEGEND_SWATCH) + theme.px(LEGEND_GAP);
+        let swatch = match e.swatch {
+            Swatch::Title => {
+                w = 0;
+                for line in &e.lines {
+                    w = w.max(text_width(root, theme, line, &theme.legend_title())?);
+                }
+                0
+            }
+            Swatch::Text => 0,
+            _ => theme.px(LEGEND_SWATCH) + theme.px(LEGEND_GAP),
+        };
         sizes.push((swatch + w, line_h * e.lines.len() as i32));
     }
     let spacing = theme.px(LEGEND_SPACING) * (sizes.len() as i32 - 1).max(0);
@@ -290,6 +308,19 @@ where
         ),
     };
     Ok((sizes, size))
+}
+
+/// Width and height in pixels of the legend box [`legend`] would draw.
+pub fn legend_size<DB: DrawingBackend>(
+    root: &Area<DB>,
+    theme: &Theme,
+    entries: &[LegendEntry],
+    layout: Layout,
+) -> DrawResult<(i32, i32)>
+where
+    DB::ErrorType: 'static,
+{
+    Ok(legend_layout(root, theme, entries, layout)?.1)
 }
 
 /// The corner of `plot` (inset by `inset` pixels) where a legend of this size covers the
@@ -376,16 +407,7 @@ where
         let yc = y + line_h / 2;
         let (sx0, sx1) = (x, x + swatch_w);
         match e.swatch {
-            Swatch::Line(s) => {
-                let line = s.color.stroke_width(theme.line_width());
-                let path = vec![(sx0, yc), (sx1, yc)];
-                if s.dashed {
-                    let (dash, gap) = theme.dash();
-                    root.draw(&DashedPathElement::new(path, dash, gap, line))?;
-                } else {
-                    root.draw(&PathElement::new(path, line))?;
-                }
-            }
+            Swatch::Line(s) => swatch_line(root, theme, s, (sx0, sx1, yc))?,
             Swatch::Fill(color, alpha) => {
                 let half = line_h * 3 / 10;
                 root.draw(&Rectangle::new(
@@ -393,9 +415,27 @@ where
                     color.mix(alpha).filled(),
                 ))?;
             }
+            Swatch::LineMarker(s, shape) => {
+                swatch_line(root, theme, s, (sx0, sx1, yc))?;
+                marker(root, theme, ((sx0 + sx1) / 2, yc), shape, s.color)?;
+            }
+            Swatch::Point(color, shape, hollow) => {
+                let at = ((sx0 + sx1) / 2, yc);
+                if hollow {
+                    hollow_marker(root, theme, at, shape, color)?;
+                } else {
+                    marker(root, theme, at, shape, color)?;
+                }
+            }
+            Swatch::Title | Swatch::Text => {}
         }
         for (i, line) in e.lines.iter().enumerate() {
-            let at = (sx1 + gap, yc + line_h * i as i32);
+            let (x, style) = match e.swatch {
+                Swatch::Title => (sx0, theme.legend_title()),
+                Swatch::Text => (sx0, style.clone()),
+                _ => (sx1 + gap, style.clone()),
+            };
+            let at = (x, yc + line_h * i as i32);
             text(root, theme, line, &style, at, (HPos::Left, VPos::Center))?;
         }
         match layout {
@@ -409,6 +449,27 @@ where
         x1: x0 + w,
         y1: y0 + h,
     })
+}
+
+/// A legend swatch's short line, from `x0` to `x1` at height `y`, in the state's colour and dash.
+fn swatch_line<DB: DrawingBackend>(
+    root: &Area<DB>,
+    theme: &Theme,
+    s: StateStyle,
+    (x0, x1, y): (i32, i32, i32),
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let line = s.color.stroke_width(theme.line_width());
+    let path = vec![(x0, y), (x1, y)];
+    if s.dashed {
+        let (dash, gap) = theme.dash();
+        root.draw(&DashedPathElement::new(path, dash, gap, line))?;
+    } else {
+        root.draw(&PathElement::new(path, line))?;
+    }
+    Ok(())
 }
 
 /// Estimated width of `text` in pixels, with slack for an SVG viewer's fallback font.
@@ -450,6 +511,8 @@ pub const HEADING: f64 = 40.0;
 pub enum Marker {
     Circle,
     Square,
+    /// An ×, for a point without a value.
+    Cross,
 }
 
 /// A filled marker in `color`, outlined in white so it stands out on its own curve; returns its
@@ -476,6 +539,7 @@ where
             root.draw(&Rectangle::new(c, color.filled()))?;
             root.draw(&Rectangle::new(c, outline))?;
         }
+        Marker::Cross => cross(root, theme, at, r, color)?,
     }
     Ok(PixelRect {
         x0: at.0 - r,
@@ -483,6 +547,63 @@ where
         x1: at.0 + r,
         y1: at.1 + r,
     })
+}
+
+/// A hollow marker: white inside, outlined in `color` (a point whose value is doubtful, e.g.
+/// not converged); returns its pixel box.
+pub fn hollow_marker<DB: DrawingBackend>(
+    root: &Area<DB>,
+    theme: &Theme,
+    at: (i32, i32),
+    shape: Marker,
+    color: RGBColor,
+) -> DrawResult<PixelRect>
+where
+    DB::ErrorType: 'static,
+{
+    let r = theme.px(9.0);
+    let stroke = color.stroke_width(theme.upx(3.5));
+    match shape {
+        Marker::Circle => {
+            root.draw(&Circle::new(at, r, PAPER.filled()))?;
+            root.draw(&Circle::new(at, r, stroke))?;
+        }
+        Marker::Square => {
+            let c = [(at.0 - r, at.1 - r), (at.0 + r, at.1 + r)];
+            root.draw(&Rectangle::new(c, PAPER.filled()))?;
+            root.draw(&Rectangle::new(c, stroke))?;
+        }
+        Marker::Cross => cross(root, theme, at, r, color)?,
+    }
+    Ok(PixelRect {
+        x0: at.0 - r,
+        y0: at.1 - r,
+        x1: at.0 + r,
+        y1: at.1 + r,
+    })
+}
+
+fn cross<DB: DrawingBackend>(
+    root: &Area<DB>,
+    theme: &Theme,
+    (x, y): (i32, i32),
+    r: i32,
+    color: RGBColor,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let d = r * 4 / 5;
+    let stroke = color.stroke_width(theme.upx(4.0));
+    root.draw(&PathElement::new(
+        vec![(x - d, y - d), (x + d, y + d)],
+        stroke,
+    ))?;
+    root.draw(&PathElement::new(
+        vec![(x - d, y + d), (x + d, y - d)],
+        stroke,
+    ))?;
+    Ok(())
 }
 
 /// An axis-aligned rectangle in canvas pixels.
@@ -495,7 +616,7 @@ pub struct PixelRect {
 }
 
 impl PixelRect {
-    fn overlaps(&self, o: &PixelRect) -> bool {
+    pub fn overlaps(&self, o: &PixelRect) -> bool {
         self.x0 < o.x1 && o.x0 < self.x1 && self.y0 < o.y1 && o.y0 < self.y1
     }
 }

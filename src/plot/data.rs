@@ -227,14 +227,14 @@ impl RunData {
     }
 }
 
-fn malformed(path: &Path, reason: impl Into<String>) -> PlotError {
+pub(super) fn malformed(path: &Path, reason: impl Into<String>) -> PlotError {
     PlotError::Malformed {
         path: path.to_path_buf(),
         reason: reason.into(),
     }
 }
 
-fn open(path: &Path) -> Result<BufReader<File>, PlotError> {
+pub(super) fn open(path: &Path) -> Result<BufReader<File>, PlotError> {
     File::open(path)
         .map(BufReader::new)
         .map_err(|source| PlotError::Read {
@@ -260,7 +260,7 @@ fn read_metrics(path: &Path) -> Result<MetricsDoc, PlotError> {
 
 /// Rows of each state, in the order of the file; every used cell must be a finite number and
 /// time must increase within a state.
-fn read_waveforms(path: &Path) -> Result<Vec<(StateId, Waveforms)>, PlotError> {
+pub(super) fn read_waveforms(path: &Path) -> Result<Vec<(StateId, Waveforms)>, PlotError> {
     let mut reader = csv::Reader::from_reader(open(path)?);
     let csv_err = |e: csv::Error| malformed(path, e.to_string());
     let header = reader.headers().map_err(csv_err)?.clone();

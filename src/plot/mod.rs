@@ -1,5 +1,8 @@
-//! Per-run figures (PNG or SVG) from a run's saved output directory: the LV and LA
-//! pressure–volume loops, a Wiggers diagram and pre/post bar charts.
+//! Figures (PNG or SVG) from saved outputs. Per run (a run's output directory): the LV and LA
+//! pressure–volume loops, a Wiggers diagram and pre/post bar charts. Per sweep (a sweep's
+//! output directory: results.csv, sweep.json, waveforms/): metrics against one axis
+//! (`sweep-line`), a metric over two axes (`heatmap`), and the PV loops of a small sweep
+//! (`pv-family`) — see [`render_sweep`].
 //!
 //! Why read the saved files rather than a simulation in memory: a figure can then be remade from
 //! any earlier run (`mitralsim plot KIND DIR`), and it shows exactly the numbers in the files a
@@ -15,19 +18,39 @@
 //! let written = render_all(dir, &PlotOptions::default())?; // dir/<kind>.png for every kind
 //! # Ok::<(), mitralsim::plot::PlotError>(())
 //! ```
+//!
+//! ```no_run
+//! use mitralsim::plot::{render_sweep, PlotOptions, SweepPlotKind, SweepPlotRequest};
+//! use std::path::Path;
+//! let dir = Path::new("output/sweeps/eroa-hr");
+//! let req = SweepPlotRequest {
+//!     metric: Some("post_mitral_mean_gradient_mmhg".into()),
+//!     ..SweepPlotRequest::new(SweepPlotKind::Heatmap)
+//! };
+//! render_sweep(&req, dir, &dir.join("heatmap.png"), &PlotOptions::default())?;
+//! # Ok::<(), mitralsim::plot::PlotError>(())
+//! ```
 
 mod bars;
 mod chart;
+mod colormap;
+mod contour;
 pub mod data;
+mod heatmap;
 mod la_loop;
 mod loops;
+mod pv_family;
 mod pv_loop;
+pub mod quantity;
 mod style;
+pub mod sweep_data;
+mod sweep_line;
 mod wiggers;
 
 pub use data::{RunData, StateId, StateRun, Waveforms};
+pub use sweep_data::{SweepData, SweepHeader};
 
-use chart::DrawError;
+use chart::{DrawError, DrawResult};
 use plotters::coord::Shift;
 use plotters::prelude::{BitMapBackend, DrawingArea, DrawingBackend, IntoDrawingArea, SVGBackend};
 use std::fmt;
@@ -95,6 +118,180 @@ impl FromStr for PlotKind {
             .into_iter()
             .find(|k| k.name() == s)
             .ok_or_else(|| PlotError::UnknownKind(s.to_string()))
+    }
+}
+
+/// A figure of a sweep (`mitralsim sweep` output: results.csv, sweep.json, waveforms/).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SweepPlotKind {
+    /// Metric(s) against one axis, pre and post as two lines, MR grade bands behind.
+    Line,
+    /// A metric on the grid of two axes: colour map, colour bar, contours.
+    Heatmap,
+    /// The LV PV loops of a small sweep's points, coloured along the swept axis.
+    PvFamily,
+}
+
+impl SweepPlotKind {
+    pub const ALL: [SweepPlotKind; 3] = [
+        SweepPlotKind::Line,
+        SweepPlotKind::Heatmap,
+        SweepPlotKind::PvFamily,
+    ];
+
+    /// The name on the command line and in file names.
+    pub fn name(self) -> &'static str {
+        match self {
+            SweepPlotKind::Line => "sweep-line",
+            SweepPlotKind::Heatmap => "heatmap",
+            SweepPlotKind::PvFamily => "pv-family",
+        }
+    }
+
+    /// One line for `--help`.
+    pub fn description(self) -> &'static str {
+        match self {
+            SweepPlotKind::Line => {
+                "metric(s) against one sweep axis, pre and post lines, MR grade bands"
+            }
+            SweepPlotKind::Heatmap => "a metric over two sweep axes: colour map and contours",
+            SweepPlotKind::PvFamily => {
+                "LV PV loops of a small sweep run with --waveforms, coloured along the axis"
+            }
+        }
+    }
+}
+
+impl fmt::Display for SweepPlotKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for SweepPlotKind {
+    type Err = PlotError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        SweepPlotKind::ALL
+            .into_iter()
+            .find(|k| k.name() == s)
+            .ok_or_else(|| PlotError::UnknownSweepKind(s.to_string()))
+    }
+}
+
+/// Any figure name: of a run or of a sweep (the names differ), for a command line that takes
+/// both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AnyPlotKind {
+    Run(PlotKind),
+    Sweep(SweepPlotKind),
+}
+
+impl fmt::Display for AnyPlotKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AnyPlotKind::Run(k) => k.fmt(f),
+            AnyPlotKind::Sweep(k) => k.fmt(f),
+        }
+    }
+}
+
+impl FromStr for AnyPlotKind {
+    type Err = PlotError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        s.parse::<PlotKind>()
+            .map(AnyPlotKind::Run)
+            .or_else(|_| s.parse::<SweepPlotKind>().map(AnyPlotKind::Sweep))
+            .map_err(|_| PlotError::UnknownAnyKind(s.to_string()))
+    }
+}
+
+/// What to draw from a sweep directory.
+///
+/// * `metric`: a metric key of [`crate::metrics::Metrics`] (`regurgitant_volume_ml`: pre and
+///   post), or a results.csv column (`post_regurgitant_volume_ml`: that state only). For
+///   `sweep-line`, a comma-separated list draws one panel per metric (at most
+///   [`MAX_LINE_PANELS`]). Default: `regurgitant_volume_ml` for `sweep-line`;
+///   `post_regurgitant_fraction_pct` (or `pre_…` without a clip) for `heatmap`; a heatmap of a
+///   bare metric shows `post_` when the sweep has a clip. `pv-family` ignores it.
+/// * `x_axis`, `y_axis`: sweep axis key paths (`valves.mitral.eroa_cm2`). `sweep-line` needs
+///   `x_axis` when the sweep has more than one axis, and draws one line per value of the
+///   others; `heatmap` defaults to the first two axes; `pv-family` colours by `x_axis` (default:
+///   the first axis that varies).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SweepPlotRequest {
+    pub kind: SweepPlotKind,
+    pub metric: Option<String>,
+    pub x_axis: Option<String>,
+    pub y_axis: Option<String>,
+}
+
+impl SweepPlotRequest {
+    /// `kind` with every choice at its default.
+    pub fn new(kind: SweepPlotKind) -> Self {
+        Self {
+            kind,
+            metric: None,
+            x_axis: None,
+            y_axis: None,
+        }
+    }
+}
+
+pub use sweep_line::MAX_LINE_PANELS;
+
+/// Draw the sweep figure `req` for the sweep output in `sweep_dir` into `out_file` (its
+/// extension must match `opts.format`). Every input problem is a [`PlotError`] naming the
+/// file, metric or axis; nothing is written then.
+pub fn render_sweep(
+    req: &SweepPlotRequest,
+    sweep_dir: &Path,
+    out_file: &Path,
+    opts: &PlotOptions,
+) -> Result<(), PlotError> {
+    check_options(opts)?;
+    let figure = SweepFigure::prepare(req, sweep_dir)?;
+    write_figure(&figure, out_file, opts)
+}
+
+/// [`render_sweep`] into an RGB pixel buffer (3 bytes a pixel, rows top to bottom).
+pub fn render_sweep_rgb(
+    req: &SweepPlotRequest,
+    sweep_dir: &Path,
+    opts: &PlotOptions,
+) -> Result<Vec<u8>, PlotError> {
+    check_options(opts)?;
+    let figure = SweepFigure::prepare(req, sweep_dir)?;
+    figure_rgb(&figure, opts)
+}
+
+/// A sweep figure with its data loaded and checked.
+enum SweepFigure {
+    Line(sweep_line::LineFigure),
+    Heatmap(heatmap::HeatmapFigure),
+    PvFamily(pv_family::FamilyFigure),
+}
+
+impl SweepFigure {
+    fn prepare(req: &SweepPlotRequest, dir: &Path) -> Result<SweepFigure, PlotError> {
+        let header = SweepHeader::read(dir)?;
+        Ok(match req.kind {
+            SweepPlotKind::Line => SweepFigure::Line(sweep_line::prepare(req, header)?),
+            SweepPlotKind::Heatmap => SweepFigure::Heatmap(heatmap::prepare(req, header)?),
+            SweepPlotKind::PvFamily => SweepFigure::PvFamily(pv_family::prepare(req, header)?),
+        })
+    }
+}
+
+impl Figure for SweepFigure {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, theme: &Theme) -> DrawResult
+    where
+        DB::ErrorType: 'static,
+    {
+        match self {
+            SweepFigure::Line(f) => sweep_line::draw(root, theme, f),
+            SweepFigure::Heatmap(f) => heatmap::draw(root, theme, f),
+            SweepFigure::PvFamily(f) => pv_family::draw(root, theme, f),
+        }
     }
 }
 
@@ -187,6 +384,39 @@ pub enum PlotError {
     UnknownKind(String),
     #[error("unknown image format {0:?}; expected png or svg")]
     UnknownFormat(String),
+    #[error(
+        "{}: no metric `{metric}`; give a metric (pre and post are drawn) or pre_/post_ and a \
+         metric, one of: {available}",
+        path.display()
+    )]
+    UnknownMetric {
+        /// The results.csv read.
+        path: PathBuf,
+        metric: String,
+        /// The numeric metrics of the file, comma-separated.
+        available: String,
+    },
+    #[error("{}: no sweep axis `{axis}`; the axes are: {available}", path.display())]
+    UnknownAxis {
+        path: PathBuf,
+        axis: String,
+        available: String,
+    },
+    /// A sweep figure asked of a sweep that cannot give it (a heatmap of one axis, a PV family
+    /// without waveforms, …).
+    #[error("cannot draw {what} from {}: {reason}", dir.display())]
+    Unsuitable {
+        what: String,
+        dir: PathBuf,
+        reason: String,
+    },
+    #[error("unknown sweep plot kind {0:?}; expected one of sweep-line, heatmap, pv-family")]
+    UnknownSweepKind(String),
+    #[error(
+        "unknown plot kind {0:?}; expected one of pv-loop, wiggers, la-loop, bars (a run's \
+         output) or sweep-line, heatmap, pv-family (a sweep's output)"
+    )]
+    UnknownAnyKind(String),
 }
 
 /// Draw `kind` for the run in `run_dir` into `out_file` (its extension must match
@@ -225,6 +455,51 @@ pub fn render_run(
 ) -> Result<(), PlotError> {
     check_options(opts)?;
     run.check().map_err(PlotError::Data)?;
+    write_figure(&RunFigure { kind, run }, out_file, opts)
+}
+
+/// Draw `kind` into an RGB pixel buffer (3 bytes a pixel, rows top to bottom): the image a PNG
+/// holds, for tests and for embedding.
+pub fn render_rgb(kind: PlotKind, run: &RunData, opts: &PlotOptions) -> Result<Vec<u8>, PlotError> {
+    check_options(opts)?;
+    run.check().map_err(PlotError::Data)?;
+    figure_rgb(&RunFigure { kind, run }, opts)
+}
+
+/// A figure ready to draw on any backend: its data is loaded and checked, so drawing can only
+/// fail in the backend.
+trait Figure {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, theme: &Theme) -> DrawResult
+    where
+        DB::ErrorType: 'static;
+}
+
+/// One per-run figure.
+struct RunFigure<'a> {
+    kind: PlotKind,
+    run: &'a RunData,
+}
+
+impl Figure for RunFigure<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, theme: &Theme) -> DrawResult
+    where
+        DB::ErrorType: 'static,
+    {
+        match self.kind {
+            PlotKind::PvLoop => pv_loop::draw(root, theme, self.run),
+            PlotKind::Wiggers => wiggers::draw(root, theme, self.run),
+            PlotKind::LaLoop => la_loop::draw(root, theme, self.run),
+            PlotKind::Bars => bars::draw(root, theme, self.run),
+        }
+    }
+}
+
+/// Write `figure` into `out_file` as `opts` says (its extension must match `opts.format`).
+fn write_figure(
+    figure: &impl Figure,
+    out_file: &Path,
+    opts: &PlotOptions,
+) -> Result<(), PlotError> {
     if ImageFormat::from_path(out_file) != Some(opts.format) {
         return Err(PlotError::Extension {
             path: out_file.to_path_buf(),
@@ -243,7 +518,7 @@ pub fn render_run(
     match opts.format {
         ImageFormat::Png => {
             // Draw in memory first, so that a failed drawing never leaves a half-drawn file.
-            let pixels = draw_rgb(kind, run, opts).map_err(draw_err)?;
+            let pixels = draw_rgb(figure, opts).map_err(draw_err)?;
             let mut png = BitMapBackend::new(out_file, size);
             png.blit_bitmap((0, 0), size, &pixels)
                 .map_err(|e| write_err(e.to_string()))?;
@@ -253,7 +528,7 @@ pub fn render_run(
             let mut svg = String::new();
             {
                 let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
-                draw(kind, &root, run, opts, false).map_err(draw_err)?;
+                draw(figure, &root, opts, false).map_err(draw_err)?;
                 root.present().map_err(|e| write_err(e.to_string()))?;
             }
             std::fs::write(out_file, svg).map_err(|e| write_err(e.to_string()))
@@ -261,23 +536,19 @@ pub fn render_run(
     }
 }
 
-/// Draw `kind` into an RGB pixel buffer (3 bytes a pixel, rows top to bottom): the image a PNG
-/// holds, for tests and for embedding.
-pub fn render_rgb(kind: PlotKind, run: &RunData, opts: &PlotOptions) -> Result<Vec<u8>, PlotError> {
-    check_options(opts)?;
-    run.check().map_err(PlotError::Data)?;
-    draw_rgb(kind, run, opts).map_err(|e| PlotError::Draw {
+fn figure_rgb(figure: &impl Figure, opts: &PlotOptions) -> Result<Vec<u8>, PlotError> {
+    draw_rgb(figure, opts).map_err(|e| PlotError::Draw {
         path: PathBuf::from("<memory>"),
         reason: e.0,
     })
 }
 
-fn draw_rgb(kind: PlotKind, run: &RunData, opts: &PlotOptions) -> Result<Vec<u8>, DrawError> {
+fn draw_rgb(figure: &impl Figure, opts: &PlotOptions) -> Result<Vec<u8>, DrawError> {
     let mut buf = vec![0u8; opts.width as usize * opts.height as usize * 3];
     {
         let root =
             BitMapBackend::with_buffer(&mut buf, (opts.width, opts.height)).into_drawing_area();
-        draw(kind, &root, run, opts, true)?;
+        draw(figure, &root, opts, true)?;
         root.present()?;
     }
     Ok(buf)
@@ -296,9 +567,8 @@ fn check_options(opts: &PlotOptions) -> Result<(), PlotError> {
 }
 
 fn draw<DB: DrawingBackend>(
-    kind: PlotKind,
+    figure: &impl Figure,
     root: &DrawingArea<DB, Shift>,
-    run: &RunData,
     opts: &PlotOptions,
     raster: bool,
 ) -> Result<(), DrawError>
@@ -309,10 +579,5 @@ where
         return Err(DrawError("the embedded font could not be loaded".into()));
     }
     let theme = Theme::new(opts.width, opts.height, raster);
-    match kind {
-        PlotKind::PvLoop => pv_loop::draw(root, &theme, run),
-        PlotKind::Wiggers => wiggers::draw(root, &theme, run),
-        PlotKind::LaLoop => la_loop::draw(root, &theme, run),
-        PlotKind::Bars => bars::draw(root, &theme, run),
-    }
+    figure.draw(root, &theme)
 }

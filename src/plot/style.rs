@@ -129,6 +129,10 @@ impl Theme {
     pub fn legend(&self) -> TextStyle<'static> {
         self.text(30.0, FontStyle::Normal, INK)
     }
+    /// A heading line inside a legend.
+    pub fn legend_title(&self) -> TextStyle<'static> {
+        self.text(30.0, FontStyle::Bold, INK)
+    }
     pub fn note(&self) -> TextStyle<'static> {
         self.text(28.0, FontStyle::Normal, INK)
     }

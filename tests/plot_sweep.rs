@@ -1,0 +1,1232 @@
+//! Sweep figures (src/plot: sweep-line, heatmap, pv-family) drawn from real sweep outputs: each
+//! fixture is simulated here, point by point, with the library (`scenario::load` with `--set`
+//! strings, `Comparison::run`) and written as `mitralsim sweep` writes it (results.csv with rows
+//! out of order, sweep.json, waveforms/point-<index>.csv). Every kind renders to PNG and SVG with
+//! the expected labels, is reproducible, and bad requests give a `PlotError` naming the file,
+//! metric or axis.
+//!
+//! `cargo test --release --test plot_sweep -- --ignored regenerate_sweep_gallery` remakes
+//! docs/gallery/sweeps/.
+
+mod common;
+
+use mitralsim::output::waveforms_csv;
+use mitralsim::plot::{
+    render_sweep, render_sweep_rgb, AnyPlotKind, ImageFormat, PlotError, PlotKind, PlotOptions,
+    SweepPlotKind, SweepPlotRequest,
+};
+use mitralsim::scenario;
+use mitralsim::simulate::Comparison;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use tempfile::TempDir;
+
+/// Okabe–Ito colours of the pre (blue) and post (vermillion) lines.
+const PRE_RGB: [u8; 3] = [0x00, 0x72, 0xB2];
+const POST_RGB: [u8; 3] = [0xD5, 0x5E, 0x00];
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures: real sweeps, simulated point by point.
+
+/// A sweep to simulate: the base preset, the axes (key, values as `--set` writes them), extra
+/// `--set`s for some points (to make them fail), and whether to write waveforms.
+struct Spec {
+    name: &'static str,
+    preset: &'static str,
+    mode: &'static str,
+    /// Each point's axis values, in order of index.
+    points: Vec<Vec<String>>,
+    axes: Vec<&'static str>,
+    extra: fn(u64) -> Vec<String>,
+    waveforms: bool,
+}
+
+fn no_extra(_: u64) -> Vec<String> {
+    Vec::new()
+}
+
+fn grid(axes: &[(&'static str, &[&str])]) -> (Vec<&'static str>, Vec<Vec<String>>) {
+    let mut points: Vec<Vec<String>> = vec![Vec::new()];
+    for (_, values) in axes {
+        points = points
+            .into_iter()
+            .flat_map(|p| {
+                values.iter().map(move |v| {
+                    let mut q = p.clone();
+                    q.push(v.to_string());
+                    q
+                })
+            })
+            .collect();
+    }
+    (axes.iter().map(|(k, _)| *k).collect(), points)
+}
+
+/// A sweep output directory's files, made once per test binary.
+struct Fixture {
+    results_csv: String,
+    sweep_json: String,
+    waveforms: Vec<(u64, Vec<u8>)>,
+}
+
+impl Fixture {
+    /// Write the files into a fresh directory named after the sweep (the directory name is
+    /// not the title: sweep.json names the sweep).
+    fn write(&self) -> TempDir {
+        let dir = TempDir::new().unwrap();
+        self.write_into(dir.path());
+        dir
+    }
+
+    fn write_into(&self, dir: &Path) {
+        fs::create_dir_all(dir).unwrap();
+        fs::write(dir.join("results.csv"), &self.results_csv).unwrap();
+        fs::write(dir.join("sweep.json"), &self.sweep_json).unwrap();
+        if !self.waveforms.is_empty() {
+            let wf = dir.join("waveforms");
+            fs::create_dir_all(&wf).unwrap();
+            for (i, bytes) in &self.waveforms {
+                fs::write(wf.join(format!("point-{i}.csv")), bytes).unwrap();
+            }
+        }
+    }
+}
+
+fn csv_line(cells: &[String]) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(cells).unwrap();
+    String::from_utf8(w.into_inner().unwrap()).unwrap()
+}
+
+/// Every metric as results.csv writes it: numbers in shortest round-trip form, words as they
+/// are, `null` as an empty cell.
+fn metric_cells(m: &mitralsim::metrics::Metrics) -> Cells {
+    let value = serde_json::to_value(m).unwrap();
+    value
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| {
+            let cell = match v {
+                serde_json::Value::Null => String::new(),
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            (k.clone(), cell)
+        })
+        .collect()
+}
+
+/// One point's row: index, axis values, status, error, pre and post metric cells.
+type Row = (
+    u64,
+    Vec<String>,
+    String,
+    String,
+    Option<Cells>,
+    Option<Cells>,
+);
+/// (metric key, cell) in the order of `Metrics`.
+type Cells = Vec<(String, String)>;
+
+fn simulate(spec: &Spec) -> Fixture {
+    let path = common::repo_path(&format!("scenarios/{}.toml", spec.preset));
+    let mut rows: Vec<Row> = Vec::new();
+    let mut waveforms = Vec::new();
+    let mut keys: Option<Vec<String>> = None;
+    let mut counts = [0u64; 3];
+    for (i, values) in spec.points.iter().enumerate() {
+        let index = i as u64;
+        let mut sets: Vec<String> = spec
+            .axes
+            .iter()
+            .zip(values)
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        sets.extend((spec.extra)(index));
+        let outcome = scenario::load(Some(&path), &sets)
+            .map_err(|e| e.to_string())
+            .and_then(|s| {
+                Comparison::run(&s)
+                    .map(|c| (s, c))
+                    .map_err(|e| e.to_string())
+            });
+        match outcome {
+            Err(e) => {
+                counts[2] += 1;
+                rows.push((
+                    index,
+                    values.clone(),
+                    "error".into(),
+                    e.replace('\n', "; "),
+                    None,
+                    None,
+                ));
+            }
+            Ok((s, c)) => {
+                let status = if c.converged() { "ok" } else { "not_converged" };
+                counts[if c.converged() { 0 } else { 1 }] += 1;
+                let pre = metric_cells(&c.pre.metrics);
+                keys.get_or_insert_with(|| pre.iter().map(|(k, _)| k.clone()).collect());
+                let post = c.post.as_ref().map(|p| metric_cells(&p.sim.metrics));
+                if spec.waveforms {
+                    let pre_beat = c.pre.waveforms(s.waveform_step_s).unwrap();
+                    let post_beat = c
+                        .post
+                        .as_ref()
+                        .map(|p| p.sim.waveforms(s.waveform_step_s).unwrap());
+                    let mut beats = vec![("pre", &pre_beat)];
+                    beats.extend(post_beat.as_ref().map(|b| ("post", b)));
+                    let mut bytes = Vec::new();
+                    waveforms_csv::write(&beats, &mut bytes).unwrap();
+                    waveforms.push((index, bytes));
+                }
+                rows.push((
+                    index,
+                    values.clone(),
+                    status.into(),
+                    String::new(),
+                    Some(pre),
+                    post,
+                ));
+            }
+        }
+    }
+    let keys = keys.expect("at least one point simulated");
+    let mut header: Vec<String> = vec!["index".into()];
+    header.extend(spec.axes.iter().map(|k| k.to_string()));
+    header.extend(["status".into(), "error".into()]);
+    for state in ["pre", "post"] {
+        header.extend(keys.iter().map(|k| format!("{state}_{k}")));
+    }
+    let mut csv = csv_line(&header);
+    // Rows arrive out of order in a parallel sweep: odd indices first, then even ones backwards.
+    rows.sort_by_key(|r| {
+        (
+            r.0 % 2 == 0,
+            if r.0 % 2 == 0 { u64::MAX - r.0 } else { r.0 },
+        )
+    });
+    for (index, values, status, error, pre, post) in rows {
+        let mut cells = vec![index.to_string()];
+        cells.extend(values);
+        cells.extend([status, error]);
+        for state in [pre, post] {
+            match state {
+                Some(m) => cells.extend(m.into_iter().map(|(_, v)| v)),
+                None => cells.extend(keys.iter().map(|_| String::new())),
+            }
+        }
+        csv.push_str(&csv_line(&cells));
+    }
+    let sweep_json = serde_json::json!({
+        "mitralsim_version": env!("CARGO_PKG_VERSION"),
+        "sweep_file": format!("sweeps/{}.toml", spec.name),
+        "scenario_file": format!("scenarios/{}.toml", spec.preset),
+        "mode": spec.mode,
+        "axes": spec.axes,
+        "points": spec.points.len(),
+        "status": "finished",
+        "counts": {"ok": counts[0], "not_converged": counts[1], "error": counts[2]},
+        "sweep": {"version": 1, "mode": spec.mode},
+    });
+    Fixture {
+        results_csv: csv,
+        sweep_json: serde_json::to_string_pretty(&sweep_json).unwrap(),
+        waveforms,
+    }
+}
+
+const EROA_11: [&str; 11] = [
+    "0.1", "0.15", "0.2", "0.25", "0.3", "0.35", "0.4", "0.45", "0.5", "0.55", "0.6",
+];
+
+/// secondary-mr-hf (one central XT clip) over the pre-clip EROA 0.1…0.6 cm², 11 points.
+fn eroa_sweep() -> &'static Fixture {
+    static F: OnceLock<Fixture> = OnceLock::new();
+    F.get_or_init(|| {
+        let (axes, points) = grid(&[("valves.mitral.eroa_cm2", &EROA_11)]);
+        simulate(&Spec {
+            name: "eroa",
+            preset: "secondary-mr-hf",
+            mode: "grid",
+            points,
+            axes,
+            extra: no_extra,
+            waveforms: false,
+        })
+    })
+}
+
+/// The same sweep where point 4 stops after 3 beats (not converged) and point 7 has an open
+/// valve area below its EROA (an invalid scenario: error).
+fn eroa_with_failures() -> &'static Fixture {
+    static F: OnceLock<Fixture> = OnceLock::new();
+    F.get_or_init(|| {
+        let (axes, points) = grid(&[("valves.mitral.eroa_cm2", &EROA_11)]);
+        simulate(&Spec {
+            name: "eroa-failures",
+            preset: "secondary-mr-hf",
+            mode: "grid",
+            points,
+            axes,
+            extra: |i| match i {
+                4 => vec!["solver.max_beats=3".into()],
+                7 => vec!["valves.mitral.area_cm2=0.3".into()],
+                _ => Vec::new(),
+            },
+            waveforms: false,
+        })
+    })
+}
+
+/// A 5 × 5 grid: pre-clip EROA × open valve area, where a small valve makes the clip stenotic.
+fn grid_sweep() -> &'static Fixture {
+    static F: OnceLock<Fixture> = OnceLock::new();
+    F.get_or_init(|| {
+        let (axes, points) = grid(&[
+            (
+                "valves.mitral.eroa_cm2",
+                &["0.2", "0.3", "0.4", "0.5", "0.6"],
+            ),
+            (
+                "valves.mitral.area_cm2",
+                &["3.5", "4.0", "4.5", "5.0", "6.0"],
+            ),
+        ]);
+        simulate(&Spec {
+            name: "eroa-area",
+            preset: "secondary-mr-hf",
+            mode: "grid",
+            points,
+            axes,
+            extra: no_extra,
+            waveforms: false,
+        })
+    })
+}
+
+/// A 5 × 5 grid: pre-clip EROA × heart rate.
+fn grid_hr_sweep() -> &'static Fixture {
+    static F: OnceLock<Fixture> = OnceLock::new();
+    F.get_or_init(|| {
+        let (axes, points) = grid(&[
+            (
+                "valves.mitral.eroa_cm2",
+                &["0.2", "0.3", "0.4", "0.5", "0.6"],
+            ),
+            ("heart.rate_bpm", &["60", "67.5", "75", "82.5", "90"]),
+        ]);
+        simulate(&Spec {
+            name: "eroa-hr",
+            preset: "secondary-mr-hf",
+            mode: "grid",
+            points,
+            axes,
+            extra: no_extra,
+            waveforms: false,
+        })
+    })
+}
+
+/// 12 scattered points (as LHS would draw them) over EROA × heart rate.
+fn scattered_sweep() -> &'static Fixture {
+    static F: OnceLock<Fixture> = OnceLock::new();
+    F.get_or_init(|| {
+        // A fixed Latin hypercube: strata permuted by hand, points mid-stratum.
+        let perm = [7, 2, 10, 5, 0, 9, 3, 11, 6, 1, 8, 4];
+        let points = (0..12)
+            .map(|k| {
+                let eroa = 0.1 + 0.5 * (k as f64 + 0.5) / 12.0;
+                let hr = 55.0 + 35.0 * (perm[k] as f64 + 0.5) / 12.0;
+                vec![format!("{eroa:.4}"), format!("{hr:.2}")]
+            })
+            .collect();
+        simulate(&Spec {
+            name: "eroa-hr-lhs",
+            preset: "secondary-mr-hf",
+            mode: "lhs",
+            points,
+            axes: vec!["valves.mitral.eroa_cm2", "heart.rate_bpm"],
+            extra: no_extra,
+            waveforms: false,
+        })
+    })
+}
+
+/// EROA 0.1…0.6 cm² in 6 points, with each point's waveforms (`sweep --waveforms`).
+fn family_sweep() -> &'static Fixture {
+    static F: OnceLock<Fixture> = OnceLock::new();
+    F.get_or_init(|| {
+        let (axes, points) = grid(&[(
+            "valves.mitral.eroa_cm2",
+            &["0.1", "0.2", "0.3", "0.4", "0.5", "0.6"],
+        )]);
+        simulate(&Spec {
+            name: "eroa-family",
+            preset: "secondary-mr-hf",
+            mode: "grid",
+            points,
+            axes,
+            extra: no_extra,
+            waveforms: true,
+        })
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checks.
+
+fn req(kind: SweepPlotKind, metric: Option<&str>) -> SweepPlotRequest {
+    SweepPlotRequest {
+        metric: metric.map(str::to_string),
+        ..SweepPlotRequest::new(kind)
+    }
+}
+
+fn opts(format: ImageFormat) -> PlotOptions {
+    PlotOptions {
+        format,
+        ..PlotOptions::default()
+    }
+}
+
+/// The text of every `<text>` element of an SVG, unescaped.
+fn svg_texts(svg: &str) -> Vec<String> {
+    svg.split("<text")
+        .skip(1)
+        .filter_map(|t| {
+            let body = &t[t.find('>')? + 1..];
+            Some(body[..body.find("</text>")?].trim().to_string())
+        })
+        .map(|t| {
+            t.replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&quot;", "\"")
+                .replace("&#39;", "'")
+                .replace("&amp;", "&")
+        })
+        .collect()
+}
+
+/// Width and height from a PNG's IHDR chunk.
+fn png_size(bytes: &[u8]) -> (u32, u32) {
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "not a PNG");
+    assert_eq!(&bytes[12..16], b"IHDR");
+    let be = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+    (be(&bytes[16..20]), be(&bytes[20..24]))
+}
+
+fn count_rgb(pixels: &[u8], rgb: [u8; 3]) -> usize {
+    pixels.chunks_exact(3).filter(|p| *p == rgb).count()
+}
+
+/// Render `r` from `dir` as PNG and SVG; check the PNG's size and that it is drawn, and return
+/// the SVG's texts and the pixels.
+fn render_both(r: &SweepPlotRequest, dir: &Path) -> (Vec<String>, Vec<u8>) {
+    let png = dir.join(format!("{}.png", r.kind));
+    render_sweep(r, dir, &png, &opts(ImageFormat::Png)).unwrap();
+    let bytes = fs::read(&png).unwrap();
+    assert_eq!(png_size(&bytes), (1600, 1000), "{}", r.kind);
+    assert!(
+        bytes.len() > 30_000,
+        "{}: PNG of {} bytes",
+        r.kind,
+        bytes.len()
+    );
+    let pixels = render_sweep_rgb(r, dir, &PlotOptions::default()).unwrap();
+    assert_eq!(pixels.len(), 1600 * 1000 * 3);
+    let n = pixels.len() / 3;
+    let ink = n - count_rgb(&pixels, [255, 255, 255]);
+    assert!(ink > n / 50, "{}: only {ink} of {n} pixels drawn", r.kind);
+
+    let svg_path = dir.join(format!("{}.svg", r.kind));
+    render_sweep(r, dir, &svg_path, &opts(ImageFormat::Svg)).unwrap();
+    let svg = fs::read_to_string(&svg_path).unwrap();
+    assert!(
+        svg.contains(r#"width="1600" height="1000""#),
+        "{}: SVG size",
+        r.kind
+    );
+    (svg_texts(&svg), pixels)
+}
+
+fn has(texts: &[String], want: &str) -> bool {
+    texts.iter().any(|t| t == want)
+}
+
+fn assert_has(texts: &[String], want: &[&str]) {
+    for w in want {
+        assert!(has(texts, w), "no text {w:?} in {texts:?}");
+    }
+}
+
+fn title_of<'a>(texts: &'a [String], sweep: &str) -> &'a str {
+    texts
+        .iter()
+        .find(|t| t.contains(" — ") && t.ends_with(sweep))
+        .unwrap_or_else(|| panic!("no title naming {sweep} in {texts:?}"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tests.
+
+#[test]
+fn sweep_line_shows_pre_and_post_against_the_axis_with_grade_bands() {
+    let dir = eroa_sweep().write();
+    let r = req(SweepPlotKind::Line, Some("regurgitant_volume_ml"));
+    let (texts, pixels) = render_both(&r, dir.path());
+    assert_eq!(
+        title_of(&texts, "eroa"),
+        "Regurgitant volume vs mitral EROA — eroa"
+    );
+    assert_has(
+        &texts,
+        &[
+            "Mitral EROA (pre-clip, cm²)",
+            "Regurgitant volume (mL)",
+            "pre-clip",
+            "post-clip",
+            "MR grade (ASE 2017)",
+            "mild",
+            "moderate",
+            "moderate-severe",
+            "severe",
+        ],
+    );
+    // Nothing failed in this sweep: no legend entries for failures.
+    assert!(!has(&texts, "not converged") && !has(&texts, "failed: no result"));
+    assert!(count_rgb(&pixels, PRE_RGB) > 3000, "pre line");
+    assert!(count_rgb(&pixels, POST_RGB) > 2000, "post line");
+
+    // The default metric is the regurgitant volume.
+    let (default_texts, _) = render_both(&SweepPlotRequest::new(SweepPlotKind::Line), dir.path());
+    assert_eq!(default_texts, texts);
+}
+
+#[test]
+fn sweep_line_bands_follow_the_metric_and_others_have_none() {
+    let dir = eroa_sweep().write();
+    let (texts, _) = render_both(
+        &req(SweepPlotKind::Line, Some("regurgitant_fraction_pct")),
+        dir.path(),
+    );
+    assert_has(
+        &texts,
+        &["Regurgitant fraction (%)", "severe", "MR grade (ASE 2017)"],
+    );
+
+    let (texts, pixels) = render_both(
+        &req(SweepPlotKind::Line, Some("post_mitral_mean_gradient_mmhg")),
+        dir.path(),
+    );
+    assert_eq!(
+        title_of(&texts, "eroa"),
+        "Post-clip mean mitral gradient vs mitral EROA — eroa"
+    );
+    assert_has(
+        &texts,
+        &["Post-clip mean mitral gradient (mmHg)", "post-clip"],
+    );
+    assert!(
+        !has(&texts, "pre-clip") && !has(&texts, "severe") && !has(&texts, "MR grade (ASE 2017)")
+    );
+    assert_eq!(count_rgb(&pixels, PRE_RGB), 0, "no pre line");
+
+    // Several metrics: one panel each, short names with units, one shared x axis.
+    let (texts, _) = render_both(
+        &req(
+            SweepPlotKind::Line,
+            Some("regurgitant_volume_ml, cardiac_output_l_min,mitral_mean_gradient_mmhg"),
+        ),
+        dir.path(),
+    );
+    assert_has(
+        &texts,
+        &["RVol (mL)", "CO (L/min)", "mean gradient (mmHg)", "severe"],
+    );
+    assert_eq!(
+        texts
+            .iter()
+            .filter(|t| *t == "Mitral EROA (pre-clip, cm²)")
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn sweep_line_marks_failed_and_unconverged_points() {
+    let dir = eroa_with_failures().write();
+    let csv = fs::read_to_string(dir.path().join("results.csv")).unwrap();
+    assert!(
+        csv.contains(",not_converged,") && csv.contains(",error,"),
+        "fixture"
+    );
+    let (texts, _) = render_both(&SweepPlotRequest::new(SweepPlotKind::Line), dir.path());
+    assert_has(
+        &texts,
+        &[
+            "not converged",
+            "failed: no result",
+            "pre-clip",
+            "post-clip",
+        ],
+    );
+}
+
+#[test]
+fn sweep_line_of_two_axes_needs_x_and_draws_a_line_per_value_of_the_other() {
+    let dir = grid_sweep().write();
+    let err = render_sweep(
+        &SweepPlotRequest::new(SweepPlotKind::Line),
+        dir.path(),
+        &dir.path().join("x.png"),
+        &PlotOptions::default(),
+    )
+    .unwrap_err();
+    assert!(matches!(err, PlotError::Unsuitable { .. }), "{err:?}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("--x") && msg.contains("valves.mitral.area_cm2"),
+        "{msg}"
+    );
+
+    let r = SweepPlotRequest {
+        x_axis: Some("valves.mitral.eroa_cm2".into()),
+        ..req(SweepPlotKind::Line, Some("post_mitral_mean_gradient_mmhg"))
+    };
+    let (texts, _) = render_both(&r, dir.path());
+    assert_has(
+        &texts,
+        &[
+            "Mitral open area (pre-clip, cm²)",
+            "3.5 cm²",
+            "6 cm²",
+            "post-clip",
+            "Mitral EROA (pre-clip, cm²)",
+            "5 mmHg: stenosis threshold",
+        ],
+    );
+    assert!(!has(&texts, "pre-clip"));
+}
+
+#[test]
+fn heatmap_of_the_gradient_draws_the_5_mmhg_line() {
+    let dir = grid_sweep().write();
+    let r = req(
+        SweepPlotKind::Heatmap,
+        Some("post_mitral_mean_gradient_mmhg"),
+    );
+    let (texts, pixels) = render_both(&r, dir.path());
+    assert_eq!(
+        title_of(&texts, "eroa-area"),
+        "Post-clip mean mitral gradient — eroa-area"
+    );
+    assert_has(
+        &texts,
+        &[
+            "Mitral EROA (pre-clip, cm²)",
+            "Mitral open area (pre-clip, cm²)",
+            "Post-clip mean mitral gradient (mmHg)",
+            "5 mmHg: stenosis threshold",
+            "5 mmHg",
+        ],
+    );
+    // The grid spans the threshold, so the line is drawn (no "below/above everywhere" note).
+    assert!(!texts.iter().any(|t| t.contains("everywhere")), "{texts:?}");
+    // Viridis cells: many distinct colours.
+    let mut colours: Vec<[u8; 3]> = pixels.chunks_exact(3).map(|p| [p[0], p[1], p[2]]).collect();
+    colours.sort();
+    colours.dedup();
+    assert!(colours.len() > 100, "{} colours", colours.len());
+}
+
+#[test]
+fn heatmap_defaults_to_the_post_clip_regurgitant_fraction_with_grade_contours() {
+    let dir = grid_hr_sweep().write();
+    let (texts, _) = render_both(&SweepPlotRequest::new(SweepPlotKind::Heatmap), dir.path());
+    assert_eq!(
+        title_of(&texts, "eroa-hr"),
+        "Post-clip regurgitant fraction — eroa-hr"
+    );
+    // The post-clip fraction (≈ 17 to 41 %) crosses the 30 and 40 % cut-points: both labelled.
+    assert_has(
+        &texts,
+        &[
+            "Post-clip regurgitant fraction (%)",
+            "ASE 2017 grade cut-points",
+            "30 %",
+            "40 %",
+        ],
+    );
+    assert!(!has(&texts, "50 %") && !has(&texts, "10 %"), "{texts:?}");
+    // A bare metric means the post-clip value when the sweep has a clip.
+    let (bare, _) = render_both(
+        &req(SweepPlotKind::Heatmap, Some("regurgitant_fraction_pct")),
+        dir.path(),
+    );
+    assert_eq!(bare, texts);
+    // Before the clip (≈ 40 to 70 %) only the severe cut-point, 50 %, is inside the data.
+    let (pre, _) = render_both(
+        &req(SweepPlotKind::Heatmap, Some("pre_regurgitant_fraction_pct")),
+        dir.path(),
+    );
+    assert_has(&pre, &["Pre-clip regurgitant fraction (%)", "50 %"]);
+    assert!(!has(&pre, "30 %"), "{pre:?}");
+}
+
+#[test]
+fn heatmap_of_scattered_points_is_a_coloured_scatter() {
+    let dir = scattered_sweep().write();
+    let r = req(SweepPlotKind::Heatmap, Some("pre_regurgitant_volume_ml"));
+    let (texts, _) = render_both(&r, dir.path());
+    assert_has(
+        &texts,
+        &[
+            "Mitral EROA (pre-clip, cm²)",
+            "Heart rate (bpm)",
+            "Pre-clip regurgitant volume (mL)",
+            "scattered points: no contours",
+        ],
+    );
+    assert!(!has(&texts, "ASE 2017 grade cut-points"));
+}
+
+/// `fixture`'s results.csv with one more axis column, `key`, valued `value(index)`.
+fn with_extra_axis(fixture: &Fixture, key: &str, value: fn(u64) -> &'static str) -> TempDir {
+    let mut out = String::new();
+    for (k, line) in fixture.results_csv.lines().enumerate() {
+        let (index, rest) = line.split_once(',').unwrap();
+        let cell = if k == 0 {
+            key.to_string()
+        } else {
+            value(index.parse().unwrap()).to_string()
+        };
+        out.push_str(&format!("{index},{cell},{rest}\n"));
+    }
+    let dir = TempDir::new().unwrap();
+    Fixture {
+        results_csv: out,
+        sweep_json: fixture.sweep_json.clone(),
+        waveforms: Vec::new(),
+    }
+    .write_into(dir.path());
+    dir
+}
+
+#[test]
+fn heatmap_of_a_sweep_of_more_axes_needs_the_others_fixed() {
+    let varied = with_extra_axis(grid_sweep(), "heart.rate_bpm", |i| {
+        if i % 2 == 0 {
+            "60"
+        } else {
+            "75"
+        }
+    });
+    let err = expect_error(
+        &SweepPlotRequest::new(SweepPlotKind::Heatmap),
+        varied.path(),
+    );
+    assert!(matches!(err, PlotError::Unsuitable { .. }), "{err:?}");
+    let msg = err.to_string();
+    // By default the first two axes: heart rate × EROA, so the open area is in the way.
+    assert!(
+        msg.contains("`valves.mitral.area_cm2` (5 values)")
+            && msg.contains("heart.rate_bpm × valves.mitral.eroa_cm2")
+            && msg.contains("--x and --y"),
+        "{msg}"
+    );
+    let r = SweepPlotRequest {
+        x_axis: Some("valves.mitral.eroa_cm2".into()),
+        y_axis: Some("valves.mitral.area_cm2".into()),
+        ..SweepPlotRequest::new(SweepPlotKind::Heatmap)
+    };
+    let msg = expect_error(&r, varied.path()).to_string();
+    assert!(msg.contains("`heart.rate_bpm` (2 values)"), "{msg}");
+
+    // The same axis at one value is no obstacle: by default the two axes that vary are drawn.
+    let fixed = with_extra_axis(grid_sweep(), "heart.rate_bpm", |_| "75");
+    let (texts, _) = render_both(&SweepPlotRequest::new(SweepPlotKind::Heatmap), fixed.path());
+    assert_has(
+        &texts,
+        &[
+            "Mitral EROA (pre-clip, cm²)",
+            "Mitral open area (pre-clip, cm²)",
+        ],
+    );
+    assert!(!has(&texts, "Heart rate (bpm)"));
+    let r = SweepPlotRequest {
+        x_axis: Some("valves.mitral.area_cm2".into()),
+        y_axis: Some("valves.mitral.eroa_cm2".into()),
+        ..req(
+            SweepPlotKind::Heatmap,
+            Some("post_mitral_mean_gradient_mmhg"),
+        )
+    };
+    let (texts, _) = render_both(&r, fixed.path());
+    assert_has(&texts, &["Mitral open area (pre-clip, cm²)", "5 mmHg"]);
+    // x and y must differ.
+    let r = SweepPlotRequest {
+        x_axis: Some("heart.rate_bpm".into()),
+        y_axis: Some("heart.rate_bpm".into()),
+        ..SweepPlotRequest::new(SweepPlotKind::Heatmap)
+    };
+    assert!(expect_error(&r, fixed.path())
+        .to_string()
+        .contains("same axis"));
+}
+
+#[test]
+fn sweep_line_takes_the_one_axis_that_varies() {
+    let dir = with_extra_axis(eroa_sweep(), "heart.rate_bpm", |_| "75");
+    let (texts, _) = render_both(&SweepPlotRequest::new(SweepPlotKind::Line), dir.path());
+    assert_has(
+        &texts,
+        &["Mitral EROA (pre-clip, cm²)", "pre-clip", "post-clip"],
+    );
+    assert!(!texts.iter().any(|t| t.contains("Heart rate")), "{texts:?}");
+}
+
+#[test]
+fn a_scattered_gradient_rings_the_points_above_5_mmhg() {
+    let dir = scattered_sweep().write();
+    let r = req(
+        SweepPlotKind::Heatmap,
+        Some("post_mitral_mean_gradient_mmhg"),
+    );
+    let (texts, _) = render_both(&r, dir.path());
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains("5 mmHg") && t.contains("stenosis threshold")),
+        "{texts:?}"
+    );
+}
+
+#[test]
+fn heatmap_shows_failed_cells() {
+    // Knock two points of the grid out as a failed sweep would record them.
+    let f = grid_sweep();
+    let mut lines: Vec<String> = f.results_csv.lines().map(str::to_string).collect();
+    for line in lines.iter_mut().skip(1).take(2) {
+        let cells: Vec<&str> = line.split(',').collect();
+        let mut out: Vec<String> = cells[..3].iter().map(|c| c.to_string()).collect();
+        out.push("error".into());
+        out.push("solver failed".into());
+        out.extend(std::iter::repeat_n(String::new(), cells.len() - 5));
+        *line = out.join(",");
+    }
+    let dir = TempDir::new().unwrap();
+    Fixture {
+        results_csv: lines.join("\n") + "\n",
+        sweep_json: f.sweep_json.clone(),
+        waveforms: Vec::new(),
+    }
+    .write_into(dir.path());
+    let (texts, _) = render_both(&SweepPlotRequest::new(SweepPlotKind::Heatmap), dir.path());
+    assert_has(&texts, &["failed: no result"]);
+}
+
+#[test]
+fn pv_family_overlays_the_loops_coloured_along_the_axis() {
+    let dir = family_sweep().write();
+    let (texts, _) = render_both(&SweepPlotRequest::new(SweepPlotKind::PvFamily), dir.path());
+    assert_eq!(
+        title_of(&texts, "eroa-family"),
+        "LV pressure–volume loops by mitral EROA — eroa-family"
+    );
+    assert_has(
+        &texts,
+        &[
+            "LV volume (mL)",
+            "LV pressure (mmHg)",
+            "Mitral EROA (pre-clip, cm²)",
+            "Before the clip (solid)",
+            "After the clip (dashed)",
+        ],
+    );
+    let entries: Vec<&String> = texts.iter().filter(|t| t.contains(" cm²: RVol ")).collect();
+    assert_eq!(entries.len(), 6, "{texts:?}");
+    assert!(entries[0].starts_with("0.1 cm²: RVol ") && entries[0].ends_with(" mL"));
+    assert!(entries[5].starts_with("0.6 cm²: RVol "));
+
+    // Without one point's file the loop is left out and named.
+    fs::remove_file(dir.path().join("waveforms/point-2.csv")).unwrap();
+    let (texts, _) = render_both(&SweepPlotRequest::new(SweepPlotKind::PvFamily), dir.path());
+    assert_has(&texts, &["no waveforms:", "point 2"]);
+}
+
+#[test]
+fn rendering_twice_gives_identical_bytes_whatever_the_row_order() {
+    let cases: [(&Fixture, SweepPlotRequest); 3] = [
+        (
+            eroa_with_failures(),
+            SweepPlotRequest::new(SweepPlotKind::Line),
+        ),
+        (
+            grid_sweep(),
+            req(
+                SweepPlotKind::Heatmap,
+                Some("post_mitral_mean_gradient_mmhg"),
+            ),
+        ),
+        (
+            family_sweep(),
+            SweepPlotRequest::new(SweepPlotKind::PvFamily),
+        ),
+    ];
+    for (fixture, r) in cases {
+        let dir = fixture.write();
+        // The same rows in file order reversed.
+        let sorted = TempDir::new().unwrap();
+        fixture.write_into(sorted.path());
+        let csv = fs::read_to_string(sorted.path().join("results.csv")).unwrap();
+        let mut lines: Vec<&str> = csv.lines().collect();
+        lines[1..].reverse();
+        fs::write(sorted.path().join("results.csv"), lines.join("\n") + "\n").unwrap();
+        for format in ImageFormat::ALL {
+            let a = dir.path().join(format!("a.{format}"));
+            let b = dir.path().join(format!("b.{format}"));
+            let c = sorted.path().join(format!("c.{format}"));
+            render_sweep(&r, dir.path(), &a, &opts(format)).unwrap();
+            render_sweep(&r, dir.path(), &b, &opts(format)).unwrap();
+            render_sweep(&r, sorted.path(), &c, &opts(format)).unwrap();
+            let bytes = fs::read(&a).unwrap();
+            assert!(
+                bytes == fs::read(&b).unwrap(),
+                "{}.{format} differs between renders",
+                r.kind
+            );
+            assert!(
+                bytes == fs::read(&c).unwrap(),
+                "{}.{format} depends on row order",
+                r.kind
+            );
+        }
+    }
+}
+
+#[test]
+fn other_sizes_scale_the_figures() {
+    let o = PlotOptions {
+        width: 800,
+        height: 500,
+        format: ImageFormat::Png,
+    };
+    for (fixture, kind) in [
+        (eroa_sweep(), SweepPlotKind::Line),
+        (grid_sweep(), SweepPlotKind::Heatmap),
+        (family_sweep(), SweepPlotKind::PvFamily),
+    ] {
+        let dir = fixture.write();
+        let out = dir.path().join(format!("{kind}-small.png"));
+        render_sweep(&SweepPlotRequest::new(kind), dir.path(), &out, &o).unwrap();
+        assert_eq!(png_size(&fs::read(&out).unwrap()), (800, 500));
+    }
+}
+
+#[test]
+fn the_title_falls_back_to_the_directory_name() {
+    let parent = TempDir::new().unwrap();
+    let dir = parent.path().join("my-eroa-run");
+    eroa_sweep().write_into(&dir);
+    fs::remove_file(dir.join("sweep.json")).unwrap();
+    let (texts, _) = render_both(&SweepPlotRequest::new(SweepPlotKind::Line), &dir);
+    title_of(&texts, "my-eroa-run");
+    // A sweep.json of another shape: `{"sweep": {"file": …}}`.
+    fs::write(
+        dir.join("sweep.json"),
+        r#"{"sweep": {"file": "/x/y/valve-scan.toml"}}"#,
+    )
+    .unwrap();
+    let (texts, _) = render_both(&SweepPlotRequest::new(SweepPlotKind::Line), &dir);
+    title_of(&texts, "valve-scan");
+}
+
+/// Render `r` from `dir`, expecting an error; no file may be left behind.
+fn expect_error(r: &SweepPlotRequest, dir: &Path) -> PlotError {
+    let out = dir.join("out.png");
+    let err = render_sweep(r, dir, &out, &PlotOptions::default()).unwrap_err();
+    assert!(!out.exists(), "a failed render left {}", out.display());
+    err
+}
+
+#[test]
+fn bad_requests_say_what_is_wrong() {
+    let one_axis = eroa_sweep().write();
+    let two_axes = grid_sweep().write();
+
+    // No results.csv: the file is named.
+    let empty = TempDir::new().unwrap();
+    let err = expect_error(&SweepPlotRequest::new(SweepPlotKind::Line), empty.path());
+    match &err {
+        PlotError::Read { path, .. } => assert!(path.ends_with("results.csv"), "{err}"),
+        other => panic!("expected PlotError::Read, got {other:?}"),
+    }
+    assert!(err.to_string().contains("results.csv"), "{err}");
+
+    // An unknown metric: the file and the metrics to choose from.
+    let err = expect_error(
+        &req(SweepPlotKind::Line, Some("regurgitant_volume")),
+        one_axis.path(),
+    );
+    assert!(matches!(err, PlotError::UnknownMetric { .. }), "{err:?}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("results.csv")
+            && msg.contains("`regurgitant_volume`")
+            && msg.contains("regurgitant_volume_ml")
+            && msg.contains("mitral_mean_gradient_mmhg")
+            && !msg.contains("mr_grade"),
+        "{msg}"
+    );
+    let err = expect_error(
+        &req(SweepPlotKind::Heatmap, Some("post_nothing_ml")),
+        two_axes.path(),
+    );
+    assert!(err.to_string().contains("`post_nothing_ml`"), "{err}");
+
+    // A metric that is not a number.
+    let err = expect_error(
+        &req(SweepPlotKind::Line, Some("pre_mr_grade")),
+        one_axis.path(),
+    );
+    assert!(err.to_string().contains("not a number"), "{err}");
+
+    // An unknown axis: the axes to choose from.
+    let r = SweepPlotRequest {
+        x_axis: Some("heart.rate_bpm".into()),
+        ..SweepPlotRequest::new(SweepPlotKind::Line)
+    };
+    let err = expect_error(&r, one_axis.path());
+    assert!(matches!(err, PlotError::UnknownAxis { .. }), "{err:?}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("`heart.rate_bpm`") && msg.contains("valves.mitral.eroa_cm2"),
+        "{msg}"
+    );
+    let r = SweepPlotRequest {
+        y_axis: Some("valves.mitral.eroa".into()),
+        ..SweepPlotRequest::new(SweepPlotKind::Heatmap)
+    };
+    assert!(matches!(
+        expect_error(&r, two_axes.path()),
+        PlotError::UnknownAxis { .. }
+    ));
+
+    // A heatmap of one axis.
+    let err = expect_error(
+        &SweepPlotRequest::new(SweepPlotKind::Heatmap),
+        one_axis.path(),
+    );
+    assert!(matches!(err, PlotError::Unsuitable { .. }), "{err:?}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("heatmap") && msg.contains("one axis") && msg.contains("sweep-line"),
+        "{msg}"
+    );
+
+    // A PV family without waveforms/.
+    let err = expect_error(
+        &SweepPlotRequest::new(SweepPlotKind::PvFamily),
+        one_axis.path(),
+    );
+    let msg = err.to_string();
+    assert!(
+        msg.contains("pv-family") && msg.contains("waveforms") && msg.contains("--waveforms"),
+        "{msg}"
+    );
+
+    // Too many loops for a family.
+    let dir = family_sweep().write();
+    let f = eroa_sweep();
+    fs::write(dir.path().join("results.csv"), &f.results_csv).unwrap();
+    for i in 0..11 {
+        let src = dir.path().join("waveforms/point-0.csv");
+        let dst = dir.path().join(format!("waveforms/point-{i}.csv"));
+        if i > 0 {
+            fs::copy(&src, dst).unwrap();
+        }
+    }
+    let mut big = f.results_csv.clone();
+    let extra: Vec<String> = f
+        .results_csv
+        .lines()
+        .skip(1)
+        .take(2)
+        .enumerate()
+        .map(|(k, l)| {
+            let (_, rest) = l.split_once(',').unwrap();
+            format!("{},{rest}", 20 + k)
+        })
+        .collect();
+    big.push_str(&(extra.join("\n") + "\n"));
+    fs::write(dir.path().join("results.csv"), big).unwrap();
+    for i in [20, 21] {
+        fs::copy(
+            dir.path().join("waveforms/point-0.csv"),
+            dir.path().join(format!("waveforms/point-{i}.csv")),
+        )
+        .unwrap();
+    }
+    let err = expect_error(&SweepPlotRequest::new(SweepPlotKind::PvFamily), dir.path());
+    assert!(err.to_string().contains("at most 12 loops"), "{err}");
+
+    // A malformed results.csv: file, line and column.
+    let dir = eroa_sweep().write();
+    let csv = fs::read_to_string(dir.path().join("results.csv")).unwrap();
+    let mut lines: Vec<String> = csv.lines().map(str::to_string).collect();
+    let header: Vec<&str> = lines[0].split(',').collect();
+    let col = header
+        .iter()
+        .position(|h| *h == "pre_regurgitant_volume_ml")
+        .unwrap();
+    let mut cells: Vec<String> = lines[3].split(',').map(str::to_string).collect();
+    cells[col] = "lots".into();
+    lines[3] = cells.join(",");
+    fs::write(dir.path().join("results.csv"), lines.join("\n")).unwrap();
+    let err = expect_error(&SweepPlotRequest::new(SweepPlotKind::Line), dir.path());
+    assert!(matches!(err, PlotError::Malformed { .. }), "{err:?}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("results.csv")
+            && msg.contains("line 4")
+            && msg.contains("`pre_regurgitant_volume_ml`")
+            && msg.contains("`lots`"),
+        "{msg}"
+    );
+
+    // A run's output directory is not a sweep.
+    let run = TempDir::new().unwrap();
+    fs::write(run.path().join("results.csv"), "state,t_s\npre,0\n").unwrap();
+    let err = expect_error(&SweepPlotRequest::new(SweepPlotKind::Line), run.path());
+    assert!(err.to_string().contains("`index`"), "{err}");
+
+    // The extension must match the format.
+    let err = render_sweep(
+        &SweepPlotRequest::new(SweepPlotKind::Line),
+        one_axis.path(),
+        &one_axis.path().join("x.svg"),
+        &PlotOptions::default(),
+    )
+    .unwrap_err();
+    assert!(matches!(err, PlotError::Extension { .. }), "{err:?}");
+}
+
+#[test]
+fn kind_names_parse_and_print() {
+    for kind in SweepPlotKind::ALL {
+        assert_eq!(kind.to_string().parse::<SweepPlotKind>().unwrap(), kind);
+        assert_eq!(
+            kind.to_string().parse::<AnyPlotKind>().unwrap(),
+            AnyPlotKind::Sweep(kind)
+        );
+        assert!(!kind.description().is_empty());
+    }
+    assert_eq!(
+        ["sweep-line", "heatmap", "pv-family"],
+        SweepPlotKind::ALL.map(|k| k.name())
+    );
+    assert_eq!(
+        "wiggers".parse::<AnyPlotKind>().unwrap(),
+        AnyPlotKind::Run(PlotKind::Wiggers)
+    );
+    let err = "heat-map".parse::<SweepPlotKind>().unwrap_err();
+    assert!(
+        err.to_string().contains("sweep-line, heatmap, pv-family"),
+        "{err}"
+    );
+    let err = "loops".parse::<AnyPlotKind>().unwrap_err();
+    assert!(
+        err.to_string().contains("pv-loop") && err.to_string().contains("pv-family"),
+        "{err}"
+    );
+}
+
+/// Remake docs/gallery/sweeps/: each kind from the sweeps above, as
+/// `mitralsim plot KIND DIR …` will draw it.
+#[test]
+#[ignore]
+fn regenerate_sweep_gallery() {
+    let gallery: PathBuf = common::repo_path("docs/gallery/sweeps");
+    fs::create_dir_all(&gallery).unwrap();
+    let work = TempDir::new().unwrap();
+    let cases: Vec<(&str, &Fixture, SweepPlotRequest)> = vec![
+        (
+            "sweep-line",
+            eroa_sweep(),
+            req(SweepPlotKind::Line, Some("regurgitant_volume_ml")),
+        ),
+        (
+            "sweep-line-panels",
+            eroa_sweep(),
+            req(
+                SweepPlotKind::Line,
+                Some("regurgitant_fraction_pct,cardiac_output_l_min,mitral_mean_gradient_mmhg"),
+            ),
+        ),
+        (
+            "sweep-line-failures",
+            eroa_with_failures(),
+            req(SweepPlotKind::Line, Some("regurgitant_volume_ml")),
+        ),
+        (
+            "sweep-line-grouped",
+            grid_sweep(),
+            SweepPlotRequest {
+                x_axis: Some("valves.mitral.eroa_cm2".into()),
+                ..req(SweepPlotKind::Line, Some("post_mitral_mean_gradient_mmhg"))
+            },
+        ),
+        (
+            "heatmap-gradient",
+            grid_sweep(),
+            req(
+                SweepPlotKind::Heatmap,
+                Some("post_mitral_mean_gradient_mmhg"),
+            ),
+        ),
+        (
+            "heatmap-rf",
+            grid_hr_sweep(),
+            SweepPlotRequest::new(SweepPlotKind::Heatmap),
+        ),
+        (
+            "heatmap-scatter",
+            scattered_sweep(),
+            req(
+                SweepPlotKind::Heatmap,
+                Some("post_mitral_mean_gradient_mmhg"),
+            ),
+        ),
+        (
+            "pv-family",
+            family_sweep(),
+            SweepPlotRequest::new(SweepPlotKind::PvFamily),
+        ),
+    ];
+    for (name, fixture, r) in cases {
+        let dir = work.path().join(name);
+        fixture.write_into(&dir);
+        let out = gallery.join(format!("{name}.png"));
+        render_sweep(&r, &dir, &out, &PlotOptions::default()).unwrap();
+        if let Ok(small) = std::env::var("SWEEP_GALLERY_SMALL") {
+            let o = PlotOptions {
+                width: 800,
+                height: 500,
+                format: ImageFormat::Png,
+            };
+            let small = PathBuf::from(small);
+            fs::create_dir_all(&small).unwrap();
+            render_sweep(&r, &dir, &small.join(format!("{name}.png")), &o).unwrap();
+            render_sweep(
+                &r,
+                &dir,
+                &small.join(format!("{name}.svg")),
+                &opts(ImageFormat::Svg),
+            )
+            .unwrap();
+        }
+    }
+}
