@@ -527,26 +527,16 @@ pub fn marker<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let r = theme.px(10.0);
-    let outline = PAPER.stroke_width(theme.upx(3.0));
-    match shape {
-        Marker::Circle => {
-            root.draw(&Circle::new(at, r, color.filled()))?;
-            root.draw(&Circle::new(at, r, outline))?;
-        }
-        Marker::Square => {
-            let c = [(at.0 - r, at.1 - r), (at.0 + r, at.1 + r)];
-            root.draw(&Rectangle::new(c, color.filled()))?;
-            root.draw(&Rectangle::new(c, outline))?;
-        }
-        Marker::Cross => cross(root, theme, at, r, color)?,
-    }
-    Ok(PixelRect {
-        x0: at.0 - r,
-        y0: at.1 - r,
-        x1: at.0 + r,
-        y1: at.1 + r,
-    })
+    let edge = PAPER.stroke_width(theme.upx(3.0));
+    styled_marker(
+        root,
+        theme,
+        at,
+        shape,
+        theme.px(10.0),
+        (color.filled(), edge),
+        color,
+    )
 }
 
 /// A hollow marker: white inside, outlined in `color` (a point whose value is doubtful, e.g.
@@ -561,17 +551,40 @@ pub fn hollow_marker<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let r = theme.px(9.0);
-    let stroke = color.stroke_width(theme.upx(3.5));
+    let edge = color.stroke_width(theme.upx(3.5));
+    styled_marker(
+        root,
+        theme,
+        at,
+        shape,
+        theme.px(9.0),
+        (PAPER.filled(), edge),
+        color,
+    )
+}
+
+/// A marker of radius `r` drawn as `(fill, edge)`; a cross is drawn in `color`.
+fn styled_marker<DB: DrawingBackend>(
+    root: &Area<DB>,
+    theme: &Theme,
+    at: (i32, i32),
+    shape: Marker,
+    r: i32,
+    (fill, edge): (ShapeStyle, ShapeStyle),
+    color: RGBColor,
+) -> DrawResult<PixelRect>
+where
+    DB::ErrorType: 'static,
+{
     match shape {
         Marker::Circle => {
-            root.draw(&Circle::new(at, r, PAPER.filled()))?;
-            root.draw(&Circle::new(at, r, stroke))?;
+            root.draw(&Circle::new(at, r, fill))?;
+            root.draw(&Circle::new(at, r, edge))?;
         }
         Marker::Square => {
             let c = [(at.0 - r, at.1 - r), (at.0 + r, at.1 + r)];
-            root.draw(&Rectangle::new(c, PAPER.filled()))?;
-            root.draw(&Rectangle::new(c, stroke))?;
+            root.draw(&Rectangle::new(c, fill))?;
+            root.draw(&Rectangle::new(c, edge))?;
         }
         Marker::Cross => cross(root, theme, at, r, color)?,
     }
