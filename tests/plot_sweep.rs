@@ -9,6 +9,7 @@
 //! docs/gallery/sweeps/.
 
 mod common;
+use common::images::{count_rgb, opts, png_size, svg_texts};
 
 use mitralsim::output::waveforms_csv;
 use mitralsim::plot::{
@@ -383,43 +384,6 @@ fn req(kind: SweepPlotKind, metric: Option<&str>) -> SweepPlotRequest {
         metric: metric.map(str::to_string),
         ..SweepPlotRequest::new(kind)
     }
-}
-
-fn opts(format: ImageFormat) -> PlotOptions {
-    PlotOptions {
-        format,
-        ..PlotOptions::default()
-    }
-}
-
-/// The text of every `<text>` element of an SVG, unescaped.
-fn svg_texts(svg: &str) -> Vec<String> {
-    svg.split("<text")
-        .skip(1)
-        .filter_map(|t| {
-            let body = &t[t.find('>')? + 1..];
-            Some(body[..body.find("</text>")?].trim().to_string())
-        })
-        .map(|t| {
-            t.replace("&lt;", "<")
-                .replace("&gt;", ">")
-                .replace("&quot;", "\"")
-                .replace("&#39;", "'")
-                .replace("&amp;", "&")
-        })
-        .collect()
-}
-
-/// Width and height from a PNG's IHDR chunk.
-fn png_size(bytes: &[u8]) -> (u32, u32) {
-    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "not a PNG");
-    assert_eq!(&bytes[12..16], b"IHDR");
-    let be = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
-    (be(&bytes[16..20]), be(&bytes[20..24]))
-}
-
-fn count_rgb(pixels: &[u8], rgb: [u8; 3]) -> usize {
-    pixels.chunks_exact(3).filter(|p| *p == rgb).count()
 }
 
 /// Render `r` from `dir` as PNG and SVG; check the PNG's size and that it is drawn, and return

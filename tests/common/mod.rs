@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod images;
+
 use mitralsim::metrics::Metrics;
 use mitralsim::scenario::{self, Scenario};
 use mitralsim::simulate::Simulation;
