@@ -67,6 +67,23 @@ pub fn compartment_volumes_ml(y: &State, circ: &CirculationParams) -> [f64; 8] {
     ]
 }
 
+/// `y` with the 8 compartment volumes of [`compartment_volumes_ml`] set to `volumes_ml` (chambers
+/// directly, vessels as p = V/C); flows and valve states are kept.
+pub fn with_compartment_volumes(
+    mut y: State,
+    circ: &CirculationParams,
+    volumes_ml: &[f64; 8],
+) -> State {
+    y[CHAMBER_V..CHAMBER_V + 4].copy_from_slice(&volumes_ml[..4]);
+    for (i, c) in [circ.sys_ar, circ.sys_ven, circ.pul_ar, circ.pul_ven]
+        .iter()
+        .enumerate()
+    {
+        y[P_AR_SYS + i] = volumes_ml[4 + i] / c.c_ml_per_mmhg;
+    }
+    y
+}
+
 /// Total (stressed) blood volume (mL).
 pub fn blood_volume_ml(y: &State, circ: &CirculationParams) -> f64 {
     compartment_volumes_ml(y, circ).iter().sum()

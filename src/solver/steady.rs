@@ -8,7 +8,9 @@
 
 use super::{DormandPrince5, Integrator, SolverError, SolverStats, Tolerances};
 use crate::model::params::CirculationParams;
-use crate::model::state::{compartment_volumes_ml, P_AR_SYS, P_VEN_PUL};
+use crate::model::state::{
+    blood_volume_ml, compartment_volumes_ml, with_compartment_volumes, P_VEN_PUL,
+};
 use crate::model::{Circuit, State, N_STATE};
 
 /// How to look for the periodic steady state.
@@ -58,11 +60,7 @@ pub fn run_to_steady_state(
     for beat in 1..=settings.max_beats {
         solver.integrate(circuit, 0.0, period, &mut y, &mut |_| {})?;
         let after = compartment_volumes_ml(&y, circuit.circulation());
-        last_change_ml = before
-            .iter()
-            .zip(&after)
-            .map(|(a, b)| (a - b).abs())
-            .fold(0.0, f64::max);
+        last_change_ml = max_abs(&std::array::from_fn(|i| after[i] - before[i]));
         if !last_change_ml.is_finite() {
             return Err(SolverError::NonFinite { t_s: period });
         }
@@ -210,7 +208,7 @@ pub fn run_to_steady_state_accelerated(
 ) -> Result<SteadyState, SolverError> {
     let period = circuit.period_s();
     let circ = circuit.circulation();
-    let total_ml: f64 = compartment_volumes_ml(&y0, circ).iter().sum();
+    let total_ml = blood_volume_ml(&y0, circ);
     let min_step_ml = SecantMemory::MIN_STEP_TOLS * settings.tol_ml;
     let mut solver = DormandPrince5::<N_STATE>::new(settings.tolerances);
     let mut y = y0;
@@ -280,27 +278,16 @@ fn max_abs(v: &Volumes) -> f64 {
     v.iter().map(|d| d.abs()).fold(0.0, f64::max)
 }
 
-/// `y` with compartment volumes `volumes` (chambers directly, vessels as p = V/C), then put
-/// on `total_ml`.
-fn with_volumes(mut y: State, circ: &CirculationParams, volumes: &Volumes, total_ml: f64) -> State {
-    let compliance = [
-        circ.sys_ar.c_ml_per_mmhg,
-        circ.sys_ven.c_ml_per_mmhg,
-        circ.pul_ar.c_ml_per_mmhg,
-        circ.pul_ven.c_ml_per_mmhg,
-    ];
-    y[..P_AR_SYS].copy_from_slice(&volumes[..4]);
-    for (i, c) in compliance.iter().enumerate() {
-        y[P_AR_SYS + i] = volumes[4 + i] / c;
-    }
-    with_blood_volume(y, circ, total_ml)
+/// `y` with compartment volumes `volumes`, then put on `total_ml`.
+fn with_volumes(y: State, circ: &CirculationParams, volumes: &Volumes, total_ml: f64) -> State {
+    with_blood_volume(with_compartment_volumes(y, circ, volumes), circ, total_ml)
 }
 
 /// `y` with its 8 compartment volumes scaled by one factor so that they add up to `total_ml`
 /// (flows and valve states kept): how a warm or extrapolated state is put back on a given blood
 /// volume.
 pub fn with_blood_volume(mut y: State, circ: &CirculationParams, total_ml: f64) -> State {
-    let now: f64 = compartment_volumes_ml(&y, circ).iter().sum();
+    let now = blood_volume_ml(&y, circ);
     if now > 0.0 && now.is_finite() && now != total_ml {
         let scale = total_ml / now;
         for v in &mut y[..=P_VEN_PUL] {
