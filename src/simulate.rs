@@ -151,26 +151,29 @@ pub enum RunError {
     Repair(#[from] RepairError),
 }
 
+/// Which of the two simulated states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Repaired {
+    Pre,
+    Post,
+}
+
+impl Repaired {
+    fn label(self) -> &'static str {
+        match self {
+            Repaired::Pre => "pre",
+            Repaired::Post => "post",
+        }
+    }
+}
+
 impl Comparison {
     /// Run the scenario to steady state; with a clip, run the repaired valve too, starting from
     /// the pre-clip steady state: the same patient (same blood volume), acutely repaired.
     pub fn run(scenario: &Scenario) -> Result<Self, RunError> {
-        let solver_err = |state| move |source| RunError::Solver { state, source };
-        let pre = Simulation::run(scenario.params.clone(), scenario.initial, &scenario.solver)
-            .map_err(solver_err("pre"))?;
-        let post = match &scenario.clip {
-            None => None,
-            Some(repair) => {
-                let (params, outcome) = repair.apply(&scenario.params)?;
-                let sim = Simulation::run(params, pre.steady.state, &scenario.solver)
-                    .map_err(solver_err("post"))?;
-                Some(PostClip {
-                    sim,
-                    repair: outcome,
-                })
-            }
-        };
-        Ok(Self { pre, post })
+        Self::pre_then_post(scenario, |_, params, initial| {
+            Simulation::run(params, initial, &scenario.solver)
+        })
     }
 
     /// Like [`Comparison::run`], from `warm` states (`None`: the scenario's initial state) and
@@ -181,28 +184,38 @@ impl Comparison {
         warm: Option<&WarmStart>,
         memory: &mut ChainMemory,
     ) -> Result<Self, RunError> {
-        let solver_err = |state| move |source| RunError::Solver { state, source };
-        let pre = Simulation::run_accelerated(
-            scenario.params.clone(),
-            scenario.initial,
-            warm.map(|w| &w.pre),
-            &scenario.solver,
-            &mut memory.pre,
-        )
-        .map_err(solver_err("pre"))?;
+        Self::pre_then_post(scenario, |state, params, initial| {
+            let (warm_state, memory) = match state {
+                Repaired::Pre => (warm.map(|w| &w.pre), &mut memory.pre),
+                Repaired::Post => (
+                    Some(warm.and_then(|w| w.post.as_ref()).unwrap_or(&initial)),
+                    &mut memory.post,
+                ),
+            };
+            Simulation::run_accelerated(params, initial, warm_state, &scenario.solver, memory)
+        })
+    }
+
+    /// The sequence both runs share: `simulate` the patient from the scenario's initial state,
+    /// then, with a clip, the repaired valve from the pre-clip steady state.
+    fn pre_then_post(
+        scenario: &Scenario,
+        mut simulate: impl FnMut(Repaired, ModelParams, State) -> Result<Simulation, SolverError>,
+    ) -> Result<Self, RunError> {
+        let solver_err = |state: Repaired| {
+            move |source| RunError::Solver {
+                state: state.label(),
+                source,
+            }
+        };
+        let pre = simulate(Repaired::Pre, scenario.params.clone(), scenario.initial)
+            .map_err(solver_err(Repaired::Pre))?;
         let post = match &scenario.clip {
             None => None,
             Some(repair) => {
                 let (params, outcome) = repair.apply(&scenario.params)?;
-                let pre_state = pre.steady.state;
-                let sim = Simulation::run_accelerated(
-                    params,
-                    pre_state,
-                    Some(warm.and_then(|w| w.post.as_ref()).unwrap_or(&pre_state)),
-                    &scenario.solver,
-                    &mut memory.post,
-                )
-                .map_err(solver_err("post"))?;
+                let sim = simulate(Repaired::Post, params, pre.steady.state)
+                    .map_err(solver_err(Repaired::Post))?;
                 Some(PostClip {
                     sim,
                     repair: outcome,
