@@ -1,6 +1,7 @@
-//! Benchmark: a 64-point sweep of the default scenario (pre and post clip), end to end — sweep
-//! file, scenario per point, warm-started chains, results.csv — at 1 and 2 worker threads.
-//! Criterion's throughput is pre/post pairs per second. Run with `cargo bench --bench sweep`;
+//! Benchmark: the 1000-point sweep of docs/sweeps.md (scenarios/sweeps/eroa-hr.toml: the
+//! default scenario, pre and post clip, 25 heart rates × 40 EROAs), end to end — sweep file,
+//! scenario per point, warm-started chains, results.csv — at 1 and 2 worker threads. Criterion's
+//! throughput is pre/post pairs per second. Run with `cargo bench --bench sweep` (≈ 1 min);
 //! figures are in docs/sweeps.md ("Performance").
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
@@ -8,23 +9,18 @@ use mitralsim::sweep::{sweep, SweepOptions};
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
-const POINTS: u64 = 64;
+/// The allocator of the `mitralsim` binary (see src/main.rs), so that this measures what the
+/// command does.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-fn sweep_64(c: &mut Criterion) {
+/// Points of scenarios/sweeps/eroa-hr.toml.
+const POINTS: u64 = 1000;
+
+fn sweep_1000(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/secondary-mr-hf.toml");
-    let file = dir.path().join("bench.toml");
-    std::fs::write(
-        &file,
-        format!(
-            "version = 1\nscenario = '{}'\n\
-             [[axes]]\nkey = \"heart.rate_bpm\"\nvalues = [70, 80]\n\
-             [[axes]]\nkey = \"valves.mitral.eroa_cm2\"\nlinspace = [0.2, 0.6, 32]\n",
-            scenario.display()
-        ),
-    )
-    .expect("sweep file");
-    let mut g = c.benchmark_group("sweep_64_points");
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/sweeps/eroa-hr.toml");
+    let mut g = c.benchmark_group("sweep_eroa_hr_1000_points");
     g.sample_size(10);
     g.throughput(Throughput::Elements(POINTS));
     for jobs in [1, 2] {
@@ -35,7 +31,7 @@ fn sweep_64(c: &mut Criterion) {
                     // returned by the routine so that deleting it is not timed.
                     let out = tempfile::tempdir_in(dir.path()).expect("output dir");
                     let opts = SweepOptions {
-                        sweep_file: file.clone(),
+                        sweep_file: file.to_path_buf(),
                         out: Some(out.path().join("out")),
                         jobs: Some(jobs),
                         shard: None,
@@ -56,5 +52,5 @@ fn sweep_64(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, sweep_64);
+criterion_group!(benches, sweep_1000);
 criterion_main!(benches);

@@ -6,8 +6,8 @@
 
 use crate::model::params::{ChamberId, ValveId};
 use crate::model::state::{chamber_volume, *};
-use crate::model::{Circuit, State};
-use crate::solver::{sample_beat, SolverError, Tolerances};
+use crate::model::{Circuit, State, N_STATE};
+use crate::solver::{sample_beat, DenseBeat, SolverError, Tolerances};
 use ndarray::{Array2, ArrayView1};
 
 macro_rules! channels {
@@ -107,6 +107,11 @@ impl SampledBeat {
     ) -> Result<Self, SolverError> {
         let states = sample_beat(circuit, y0, times_s, tolerances)?;
         Ok(Self::from_states(circuit, times_s, &states))
+    }
+
+    /// Sample an already integrated beat at `times_s`.
+    pub fn from_dense(circuit: &Circuit, beat: &DenseBeat<N_STATE>, times_s: &[f64]) -> Self {
+        Self::from_states(circuit, times_s, &beat.sample(times_s))
     }
 
     /// Sample times every `step_s` from 0: `with_end` adds t = RR (a closed grid for

@@ -112,15 +112,11 @@ pub fn run(opts: &RunOptions<'_>, mut stdout: impl Write) -> Result<RunOutcome, 
         source,
     };
     let result = Comparison::run(&scenario).map_err(run_failed)?;
-    let waveform_of = |sim: &crate::simulate::Simulation, state| {
-        sim.waveforms(scenario.waveform_step_s)
-            .map_err(|source| run_failed(RunError::Solver { state, source }))
-    };
-    let pre_waveforms = waveform_of(&result.pre, "pre")?;
-    let post_waveforms = match &result.post {
-        Some(p) => Some(waveform_of(&p.sim, "post")?),
-        None => None,
-    };
+    let pre_waveforms = result.pre.waveforms(scenario.waveform_step_s);
+    let post_waveforms = result
+        .post
+        .as_ref()
+        .map(|p| p.sim.waveforms(scenario.waveform_step_s));
 
     let out_dir = out
         .map(Path::to_path_buf)

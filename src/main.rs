@@ -7,6 +7,13 @@ use mitralsim::sweep::{self, SweepError, SweepOptions};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+/// mimalloc instead of the system allocator: each sweep point allocates and frees a few
+/// hundred-kB buffers (a beat's steps and samples); glibc hands such blocks of a worker thread's
+/// arena back to the kernel on every free (`madvise`) and faults them in again on the next
+/// point, which cost up to 15 % of a sweep's wall time.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let stdout = std::io::stdout().lock();

@@ -5,14 +5,15 @@
 //! once.
 
 use crate::beat::SampledBeat;
-use crate::metrics::{BeatContext, Metrics, METRICS_STEP_S};
+use crate::metrics::{metrics_grid, BeatContext, Metrics};
 use crate::model::params::ValveId;
 use crate::model::repair::{RepairError, RepairOutcome};
 use crate::model::state::{blood_volume_ml, valve_flow, valve_opening};
 use crate::model::{Circuit, ModelParams, State};
 use crate::scenario::Scenario;
-use crate::solver::steady::{run_to_steady_state_accelerated, with_blood_volume, SecantMemory};
+use crate::solver::steady::with_blood_volume;
 use crate::solver::{run_to_steady_state, SolverError, SteadyState, SteadyStateSettings};
+use crate::solver::{run_to_steady_state_accelerated, SecantMemory};
 
 /// Result of one run.
 #[derive(Debug, Clone)]
@@ -20,7 +21,6 @@ pub struct Simulation {
     pub circuit: Circuit,
     pub steady: SteadyState,
     pub metrics: Metrics,
-    settings: SteadyStateSettings,
 }
 
 impl Simulation {
@@ -32,7 +32,7 @@ impl Simulation {
     ) -> Result<Self, SolverError> {
         let circuit = Circuit::new(params);
         let steady = run_to_steady_state(&circuit, initial, settings)?;
-        Self::measure(circuit, steady, settings)
+        Ok(Self::measure(circuit, steady))
     }
 
     /// Like [`Simulation::run`], but from a warm start (a neighbouring point's converged state,
@@ -52,17 +52,13 @@ impl Simulation {
             None => initial,
         };
         let steady = run_to_steady_state_accelerated(&circuit, start, settings, memory)?;
-        Self::measure(circuit, steady, settings)
+        Ok(Self::measure(circuit, steady))
     }
 
-    /// Sample the converged beat and compute its metrics.
-    fn measure(
-        circuit: Circuit,
-        steady: SteadyState,
-        settings: &SteadyStateSettings,
-    ) -> Result<Self, SolverError> {
-        let grid = SampledBeat::grid(circuit.period_s(), METRICS_STEP_S, true);
-        let beat = SampledBeat::simulate(&circuit, steady.state, &grid, settings.tolerances)?;
+    /// Sample the converged beat (the last one the steady-state search integrated) and compute
+    /// its metrics.
+    fn measure(circuit: Circuit, steady: SteadyState) -> Self {
+        let beat = SampledBeat::from_dense(&circuit, &steady.last_beat, &metrics_grid(&circuit));
         let metrics = Metrics::from_beat(
             &beat,
             BeatContext {
@@ -72,23 +68,18 @@ impl Simulation {
                 converged: steady.converged,
             },
         );
-        Ok(Self {
+        Self {
             circuit,
             steady,
             metrics,
-            settings: *settings,
-        })
+        }
     }
 
-    /// The converged beat at a fixed output step (waveforms.csv).
-    pub fn waveforms(&self, step_s: f64) -> Result<SampledBeat, SolverError> {
+    /// The converged beat — the one the metrics describe — at a fixed output step
+    /// (waveforms.csv).
+    pub fn waveforms(&self, step_s: f64) -> SampledBeat {
         let grid = SampledBeat::grid(self.circuit.period_s(), step_s, false);
-        SampledBeat::simulate(
-            &self.circuit,
-            self.steady.state,
-            &grid,
-            self.settings.tolerances,
-        )
+        SampledBeat::from_dense(&self.circuit, &self.steady.last_beat, &grid)
     }
 }
 

@@ -2,7 +2,7 @@
 
 use mitralsim::model::params::{ModelParams, ValveId, ValveLaw};
 use mitralsim::model::valve::Valve;
-use mitralsim::solver::{DormandPrince5, Integrator, OdeSystem, Tolerances};
+use mitralsim::solver::{DenseStep, DormandPrince5, Integrator, OdeSystem, Tolerances};
 use mitralsim::units;
 
 /// A two-element Windkessel draining through the systemic resistance: C·dp/dt = −p/R, with the

@@ -86,8 +86,8 @@ fn write_comparison(s: &Scenario) -> Fixture {
     let result = Comparison::run(s).unwrap();
     assert!(result.converged());
     let post = result.post.as_ref().expect("a clip");
-    let pre_beat = result.pre.waveforms(s.waveform_step_s).unwrap();
-    let post_beat = post.sim.waveforms(s.waveform_step_s).unwrap();
+    let pre_beat = result.pre.waveforms(s.waveform_step_s);
+    let post_beat = post.sim.waveforms(s.waveform_step_s);
     let mut csv = Vec::new();
     waveforms_csv::write(&[("pre", &pre_beat), ("post", &post_beat)], &mut csv).unwrap();
     let info = ScenarioInfo {

@@ -31,8 +31,8 @@ fn sweep_file(dir: &Path, name: &str, base: &str, body: &str) -> PathBuf {
     path
 }
 
-/// 5 heart rates × 8 EROAs = 40 points: three chunks, the last one short.
-const GRID_40: &str = "mode = \"grid\"\n\
+/// 5 heart rates × 8 EROAs = 40 points in chunks of 16: three chunks, the last one short.
+const GRID_40: &str = "mode = \"grid\"\nchunk_points = 16\n\
     [[axes]]\nkey = \"heart.rate_bpm\"\nvalues = [65, 70, 75, 80, 85]\n\
     [[axes]]\nkey = \"valves.mitral.eroa_cm2\"\nlinspace = [0.2, 0.5, 8]\n";
 
@@ -335,7 +335,8 @@ fn bad_sweep_files_are_refused_with_located_messages() {
 #[test]
 fn merge_refuses_shards_that_do_not_fit_together() {
     let tmp = TempDir::new().unwrap();
-    let small = "[[axes]]\nkey = \"valves.mitral.eroa_cm2\"\nlinspace = [0.2, 0.5, 20]\n";
+    let small = "chunk_points = 16\n\
+                 [[axes]]\nkey = \"valves.mitral.eroa_cm2\"\nlinspace = [0.2, 0.5, 20]\n";
     let file = sweep_file(tmp.path(), "a.toml", "base-noclip.toml", small);
     let other = sweep_file(
         tmp.path(),

@@ -24,6 +24,11 @@ impl Chamber {
         }
     }
 
+    /// Onset of contraction within the beat, in [0, RR) (s).
+    pub fn onset_in_beat_s(&self) -> f64 {
+        self.onset_mod_s
+    }
+
     /// Activation e ∈ [0, 1] at the time `t_in_beat_s` ∈ [0, RR) since the beat boundary
     /// (model-reference.md, "Chambers").
     #[inline]

@@ -86,6 +86,11 @@ impl Circuit {
         &self.valves[id as usize]
     }
 
+    /// End-diastole: the onset of LV contraction within the beat, in [0, RR) (s).
+    pub fn end_diastole_s(&self) -> f64 {
+        self.chambers[ChamberId::Lv as usize].onset_in_beat_s()
+    }
+
     /// Pressures, flows and openings at time `t_s` and state `y`.
     #[inline]
     pub fn observe(&self, t_s: f64, y: &State) -> Observables {

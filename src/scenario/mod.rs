@@ -29,6 +29,7 @@ pub use error::{ErrorKind, Problem, ScenarioError, Source};
 
 use crate::model::{ModelParams, State};
 use crate::solver::SteadyStateSettings;
+use layer::Layer;
 use preset::{FileRef, Loaded};
 
 /// The scenario file format this reader understands (`version = 1`).
@@ -132,15 +133,7 @@ pub fn load_str(
     base_dir: Option<&Path>,
     sets: &[String],
 ) -> Result<Scenario, ScenarioError> {
-    let file = FileRef {
-        display: origin.to_owned(),
-        identity: format!("text:{origin}"),
-        base_dir: base_dir.map(Path::to_path_buf),
-        preset: None,
-    };
-    let named_after = Path::new(origin);
-    let is_file_name = origin.ends_with(".toml");
-    load_file(text, file, is_file_name.then_some(named_after), sets)
+    ScenarioTemplate::parse(text, origin, base_dir)?.with_sets(sets)
 }
 
 fn builtin(name: &str) -> Option<(&'static str, &'static str)> {
@@ -154,15 +147,72 @@ fn load_file(
     named_after: Option<&Path>,
     sets: &[String],
 ) -> Result<Scenario, ScenarioError> {
-    let origin = file.display.clone();
-    let invalid = |problems| ScenarioError::invalid(&origin, problems);
-    let Loaded { layer, preset } = preset::load_chain(text, &file, &origin, &mut Vec::new())?;
-    let layer = merge::merge(layer, set::parse_sets(sets).map_err(invalid)?);
-    let mut raw = decode::decode(&layer).map_err(|p| invalid(vec![p]))?;
-    let fallback = name_fallback(named_after, preset.as_deref());
+    ScenarioTemplate::new(text, file, named_after)?.with_sets(sets)
+}
+
+/// A scenario file read and merged over its chain of presets, before `--set` and validation.
+///
+/// Why: a sweep needs the scenario of every point — the same file with other `--set` values.
+/// Reading and parsing the file and its presets once, then merging each point's values over
+/// the result, gives the same scenario (and the same messages) as [`load_str`] with those sets,
+/// without the parsing per point.
+#[derive(Debug, Clone)]
+pub struct ScenarioTemplate {
+    origin: String,
+    merged: Loaded,
+    named_after: Option<PathBuf>,
+}
+
+impl ScenarioTemplate {
+    /// The template of the scenario text `text`, as [`load_str`] reads it.
+    pub fn parse(text: &str, origin: &str, base_dir: Option<&Path>) -> Result<Self, ScenarioError> {
+        let file = FileRef {
+            display: origin.to_owned(),
+            identity: format!("text:{origin}"),
+            base_dir: base_dir.map(Path::to_path_buf),
+            preset: None,
+        };
+        let is_file_name = origin.ends_with(".toml");
+        Self::new(text, file, is_file_name.then_some(Path::new(origin)))
+    }
+
+    fn new(text: &str, file: FileRef, named_after: Option<&Path>) -> Result<Self, ScenarioError> {
+        let merged = preset::load_chain(text, &file, &file.display, &mut Vec::new())?;
+        Ok(Self {
+            origin: file.display,
+            merged,
+            named_after: named_after.map(Path::to_path_buf),
+        })
+    }
+
+    /// The scenario with `sets` (`"key.path=value"`, as from `--set`) applied, validated.
+    pub fn with_sets(&self, sets: &[String]) -> Result<Scenario, ScenarioError> {
+        let origin = &self.origin;
+        let invalid = |problems| ScenarioError::invalid(origin, problems);
+        let Loaded { layer, preset } = &self.merged;
+        let layer = merge::merge(layer.clone(), set::parse_sets(sets).map_err(invalid)?);
+        resolve(
+            origin,
+            &layer,
+            self.named_after.as_deref(),
+            preset.as_deref(),
+        )
+    }
+}
+
+/// Decode and validate a merged layer into a scenario.
+fn resolve(
+    origin: &str,
+    layer: &Layer,
+    named_after: Option<&Path>,
+    preset: Option<&str>,
+) -> Result<Scenario, ScenarioError> {
+    let invalid = |problems| ScenarioError::invalid(origin, problems);
+    let mut raw = decode::decode(layer).map_err(|p| invalid(vec![p]))?;
+    let fallback = name_fallback(named_after, preset);
     let valid = validate::validate(
         &mut raw,
-        &layer,
+        layer,
         fallback.as_ref().map(|(n, w)| (n.as_str(), *w)),
     )
     .map_err(invalid)?;

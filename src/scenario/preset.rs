@@ -43,7 +43,7 @@ impl FileRef {
 }
 
 /// A file merged over all its presets.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Loaded {
     pub layer: Layer,
     /// The file's own `preset` value, if any.

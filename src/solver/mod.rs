@@ -8,9 +8,15 @@
 //! fixed-size steps, state carried from beat to beat, dense output and pinned statistics without a
 //! young crate's API churn. Figures: README "Performance" (benches/model.rs).
 
+pub mod accelerated;
+pub mod anderson;
+pub mod dense_beat;
 pub mod dopri5;
 pub mod steady;
 
+pub use accelerated::run_to_steady_state_accelerated;
+pub use anderson::SecantMemory;
+pub use dense_beat::DenseBeat;
 pub use dopri5::DormandPrince5;
 pub use steady::{run_to_steady_state, sample_beat, SteadyState, SteadyStateSettings};
 
@@ -29,6 +35,10 @@ pub trait DenseStep<const N: usize> {
 
 /// An adaptive integrator over a fixed interval.
 pub trait Integrator<const N: usize> {
+    /// The dense output of one accepted step; `Clone` so that a caller can keep a beat's steps
+    /// and sample them afterwards ([`DenseBeat`]).
+    type Step: DenseStep<N> + Clone;
+
     /// Advance `y` from `t0` to exactly `t1`, calling `on_step` after every accepted step.
     fn integrate<S: OdeSystem<N>>(
         &mut self,
@@ -36,7 +46,7 @@ pub trait Integrator<const N: usize> {
         t0: f64,
         t1: f64,
         y: &mut [f64; N],
-        on_step: &mut dyn FnMut(&dyn DenseStep<N>),
+        on_step: &mut dyn FnMut(&Self::Step),
     ) -> Result<(), SolverError>;
 
     /// Counters accumulated since construction.

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::SweepError;
 use super::results::Counts;
-use super::shard::{Shard, CHUNK_POINTS};
+use super::shard::Shard;
 use super::spec::SweepSpec;
 
 pub const MANIFEST_FILE: &str = "sweep.json";
@@ -77,7 +77,9 @@ impl Manifest {
     /// A manifest for `spec` run as `shard`, before anything is written.
     pub fn new(spec: &SweepSpec, shard: Option<Shard>, jobs: usize) -> Self {
         let points = spec.points.len();
-        let shard_points = shard.unwrap_or(Shard::ALL).points_of(points);
+        let shard_points = shard
+            .unwrap_or(Shard::ALL)
+            .points_of(points, spec.chunk_points);
         Self {
             mitralsim_version: MITRALSIM_VERSION.to_owned(),
             sweep_file: spec.path.display().to_string(),
@@ -89,7 +91,7 @@ impl Manifest {
             convergence: spec.convergence.as_str().to_owned(),
             axes: spec.axes.iter().map(|a| a.key.clone()).collect(),
             points,
-            chunk_points: CHUNK_POINTS,
+            chunk_points: spec.chunk_points,
             shard,
             shard_points,
             status: RunStatus::Running,

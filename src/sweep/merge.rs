@@ -118,7 +118,8 @@ pub fn merge(dirs: &[PathBuf], out: Option<&Path>) -> Result<MergeOutcome, Sweep
         let shard = m.shard.unwrap_or(Shard::ALL);
         let path = dir.join(RESULTS_FILE);
         results::scan(&path, &header, |row| {
-            if row.index >= reference.points || !shard.owns_point(row.index) {
+            if row.index >= reference.points || !shard.owns_point(row.index, reference.chunk_points)
+            {
                 return Err(format!(
                     "point {} does not belong to shard {shard}",
                     row.index

@@ -26,4 +26,4 @@ pub use manifest::{Manifest, RunStatus, MANIFEST_FILE};
 pub use merge::{merge, MergeOutcome};
 pub use results::{Counts, Status, RESULTS_FILE};
 pub use runner::{default_dir, sweep, SweepOptions, SweepOutcome};
-pub use shard::{Shard, CHUNK_POINTS};
+pub use shard::{Shard, DEFAULT_CHUNK_POINTS};

@@ -13,20 +13,23 @@ use std::path::Path;
 use super::error::SweepError;
 use super::manifest::{Manifest, MANIFEST_FILE};
 use super::results::{self, Counts, RESULTS_FILE};
-use super::shard::{Shard, CHUNK_POINTS};
+use super::shard::Shard;
 
 /// Which points already have a row: one bit per point of the sweep.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Done {
     bits: Vec<u64>,
     points: u64,
+    chunk_points: u64,
 }
 
 impl Done {
-    pub fn new(points: u64) -> Self {
+    /// Nothing done yet of `points` points in chunks of `chunk_points`.
+    pub fn new(points: u64, chunk_points: u64) -> Self {
         Self {
             bits: vec![0; points.div_ceil(64) as usize],
             points,
+            chunk_points,
         }
     }
 
@@ -43,7 +46,7 @@ impl Done {
 
     /// Whether every point of chunk `chunk` has its row.
     pub fn chunk_complete(&self, chunk: u64) -> bool {
-        super::chain::chunk_points(chunk, self.points).all(|i| self.contains(i))
+        super::chain::chunk_range(chunk, self.points, self.chunk_points).all(|i| self.contains(i))
     }
 }
 
@@ -111,10 +114,10 @@ pub fn resume(dir: &Path, manifest: &Manifest, header: &[String]) -> Result<Open
         return fresh_results(dir, header);
     }
     let shard = manifest.shard.unwrap_or(Shard::ALL);
-    let mut done = Done::new(manifest.points);
+    let mut done = Done::new(manifest.points, manifest.chunk_points);
     let mut counts = Counts::default();
     let scan = results::scan(&path, header, |row| {
-        if row.index >= manifest.points || !shard.owns_point(row.index) {
+        if row.index >= manifest.points || !shard.owns_point(row.index, manifest.chunk_points) {
             return Err(format!(
                 "point {} is not a point of this sweep or shard",
                 row.index
@@ -164,9 +167,9 @@ pub fn pending_chunk(chunk: u64, shard: Shard, done: Option<&Done>) -> bool {
     shard.owns_chunk(chunk) && done.is_none_or(|d| !d.chunk_complete(chunk))
 }
 
-/// Number of chunks of a sweep of `points` points.
-pub fn chunk_count(points: u64) -> u64 {
-    points.div_ceil(CHUNK_POINTS)
+/// Number of chunks of a sweep of `points` points in chunks of `chunk_points`.
+pub fn chunk_count(points: u64, chunk_points: u64) -> u64 {
+    points.div_ceil(chunk_points)
 }
 
 #[cfg(test)]
@@ -175,7 +178,7 @@ mod tests {
 
     #[test]
     fn done_tracks_points_and_chunks() {
-        let mut d = Done::new(40);
+        let mut d = Done::new(40, 16);
         assert!(d.insert(3));
         assert!(!d.insert(3));
         assert!(d.contains(3) && !d.contains(4) && !d.contains(99));

@@ -57,9 +57,8 @@ fn write_point_waveforms(
     result: &crate::simulate::Comparison,
     step_s: f64,
 ) -> Result<(), String> {
-    let beat = |sim: &crate::simulate::Simulation| sim.waveforms(step_s).map_err(|e| e.to_string());
-    let pre = beat(&result.pre)?;
-    let post = result.post.as_ref().map(|p| beat(&p.sim)).transpose()?;
+    let pre = result.pre.waveforms(step_s);
+    let post = result.post.as_ref().map(|p| p.sim.waveforms(step_s));
     let mut beats = vec![("pre", &pre)];
     beats.extend(post.as_ref().map(|b| ("post", b)));
     let path = dir.join(WAVEFORMS_DIR).join(format!("point-{index}.csv"));
@@ -195,7 +194,7 @@ pub fn sweep(opts: &SweepOptions, stop: &AtomicBool) -> Result<SweepOutcome, Swe
         let (spec, seed) = (&spec, seed.as_ref());
         let done = done.as_ref();
         pool.install(|| {
-            (0..chunk_count(spec.points.len()))
+            (0..chunk_count(spec.points.len(), spec.chunk_points))
                 .into_par_iter()
                 .filter(|&c| pending_chunk(c, shard, done))
                 .for_each_with(tx, |tx, c| {

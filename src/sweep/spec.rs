@@ -18,13 +18,16 @@ use toml::Spanned;
 
 use super::error::SweepError;
 use super::sample::{linspace, logspace, AxisValue, AxisValues, Points};
-use crate::scenario::{self, Scenario, ScenarioError, Source};
+use super::shard::DEFAULT_CHUNK_POINTS;
+use crate::scenario::{Scenario, ScenarioError, ScenarioTemplate, Source};
 
 /// The sweep file format this reader understands.
 pub const FORMAT_VERSION: i64 = 1;
 
 /// Default `max_points`: a sweep larger than this must say so.
 pub const DEFAULT_MAX_POINTS: u64 = 100_000;
+/// Largest `chunk_points`.
+pub const MAX_CHUNK_POINTS: i64 = 1_000_000;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -35,6 +38,7 @@ struct RawSweep {
     samples: Option<Spanned<i64>>,
     seed: Option<Spanned<i64>>,
     max_points: Option<Spanned<i64>>,
+    chunk_points: Option<Spanned<i64>>,
     convergence: Option<Spanned<String>>,
     #[serde(default)]
     axes: Vec<RawAxis>,
@@ -104,13 +108,16 @@ pub struct SweepSpec {
     pub sha256: String,
     /// The base scenario file (relative paths are against the sweep file's directory).
     pub scenario_path: PathBuf,
-    /// Its text, read once: every point is this text plus its axis values as `--set` overrides.
-    pub scenario_text: String,
+    /// Its text, read and merged over its presets once: every point is this plus its axis
+    /// values as `--set` overrides.
+    pub template: ScenarioTemplate,
     /// The base scenario, validated.
     pub base: Scenario,
     pub mode: Mode,
     pub seed: Option<u64>,
     pub max_points: u64,
+    /// Points per warm-start chunk (see `shard::DEFAULT_CHUNK_POINTS`).
+    pub chunk_points: u64,
     pub convergence: Convergence,
     pub axes: Vec<Axis>,
     pub points: Points,
@@ -133,12 +140,7 @@ impl SweepSpec {
     }
 
     fn load(&self, sets: &[String]) -> Result<Scenario, ScenarioError> {
-        scenario::load_str(
-            &self.scenario_text,
-            &self.scenario_path.display().to_string(),
-            self.scenario_path.parent(),
-            sets,
-        )
+        self.template.with_sets(sets)
     }
 }
 
@@ -257,6 +259,20 @@ pub fn load(path: &Path) -> Result<SweepSpec, SweepError> {
             DEFAULT_MAX_POINTS
         }
     };
+    let chunk_points = match &raw.chunk_points {
+        None => DEFAULT_CHUNK_POINTS,
+        Some(c) if (1..=MAX_CHUNK_POINTS).contains(c.get_ref()) => *c.get_ref() as u64,
+        Some(c) => {
+            p.at(
+                Some(c.span()),
+                format!(
+                    "chunk_points = {}: must be between 1 and {MAX_CHUNK_POINTS}",
+                    c.get_ref()
+                ),
+            );
+            DEFAULT_CHUNK_POINTS
+        }
+    };
     let (samples, seed) = sampling(&mut p, &raw, mode);
 
     if raw.axes.is_empty() {
@@ -327,21 +343,22 @@ pub fn load(path: &Path) -> Result<SweepSpec, SweepError> {
         );
         SweepError::Spec(p.lines.join("\n"))
     })?;
+    let template = ScenarioTemplate::parse(
+        &scenario_text,
+        &scenario_path.display().to_string(),
+        scenario_path.parent(),
+    )
+    .map_err(SweepError::Scenario)?;
     let mut spec = SweepSpec {
         path: path.to_path_buf(),
         sha256,
-        base: scenario::load_str(
-            &scenario_text,
-            &scenario_path.display().to_string(),
-            scenario_path.parent(),
-            &[],
-        )
-        .map_err(SweepError::Scenario)?,
+        base: template.with_sets(&[]).map_err(SweepError::Scenario)?,
         scenario_path,
-        scenario_text,
+        template,
         mode,
         seed: (mode != Mode::Grid).then_some(seed),
         max_points,
+        chunk_points,
         convergence,
         axes,
         points,
