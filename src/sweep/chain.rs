@@ -163,9 +163,8 @@ fn axis_scales(spec: &SweepSpec) -> Vec<f64> {
 }
 
 /// Converged points the predictor extrapolates from: two, a linear extrapolation. (The code
-/// takes any number; a quadratic through three cost more beats on the 1000-point benchmark,
-/// 5.68 against 5.53 per pair: its start is closer, but the secants the search inherits describe
-/// the map less well from there.)
+/// takes any number; a quadratic through three measured more beats on the 1000-point benchmark,
+/// 5.68 against 5.53 per pair.)
 const PREDICTOR_POINTS: usize = 2;
 
 /// The last converged points of the chain and the secant memory.
