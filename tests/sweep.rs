@@ -119,6 +119,7 @@ fn rows_are_identical_for_one_and_two_jobs() {
     }
     let m = manifest(&one);
     assert_eq!(m["points"], 40);
+    assert_eq!(m["chunk_points"], 16);
     assert_eq!(m["counts"]["ok"], 40);
     assert_eq!(m["status"], "finished");
     assert_eq!(m["sweep_sha256"].as_str().unwrap().len(), 64);

@@ -94,7 +94,12 @@ impl Circuit {
     /// Pressures, flows and openings at time `t_s` and state `y`.
     #[inline]
     pub fn observe(&self, t_s: f64, y: &State) -> Observables {
-        let t_in_beat = t_s.rem_euclid(self.period_s);
+        // Within a beat already while integrating one: skip the floating-point modulo there.
+        let t_in_beat = if (0.0..self.period_s).contains(&t_s) {
+            t_s
+        } else {
+            t_s.rem_euclid(self.period_s)
+        };
         let mut activation = [0.0; 4];
         let mut p = [0.0; 4];
         for i in 0..4 {

@@ -317,6 +317,30 @@ mod tests {
         assert!(!s.resolved_toml.contains("rmin = 0.0075\n\n[valves.aortic]"));
     }
 
+    /// A sweep's points come from one template: each must be exactly the scenario (and give
+    /// exactly the message) that loading the file with the same `--set` gives.
+    #[test]
+    fn a_template_gives_what_loading_with_sets_gives() {
+        let text = "version = 1\npreset = \"secondary-mr-hf\"\n[clip]\nmodel = \"direct\"\n\
+                    eroa_cm2 = 0.1\narea_cm2 = 3.6\n";
+        let template = ScenarioTemplate::parse(text, "base.toml", None).expect("valid");
+        for point in [
+            sets(&[]),
+            sets(&["heart.rate_bpm=80", "valves.mitral.eroa_cm2=0.25"]),
+            sets(&["valves.mitral.law=diode"]),
+            sets(&["clip.area_cm2=0.05"]),
+            sets(&["heart.rate_bpm=500"]),
+        ] {
+            let direct = load_str(text, "base.toml", None, &point);
+            let from_template = template.with_sets(&point);
+            match (direct, from_template) {
+                (Ok(a), Ok(b)) => assert_eq!(a, b, "{point:?}"),
+                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{point:?}"),
+                (a, b) => panic!("{point:?}: {a:?} vs {b:?}"),
+            }
+        }
+    }
+
     #[test]
     fn set_errors_point_at_the_argument() {
         let text = "version = 1\n[valves.mitral]\nlaw = \"orifice\"\n";

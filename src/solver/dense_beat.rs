@@ -19,13 +19,17 @@ pub struct DenseBeat<const N: usize> {
 }
 
 impl<const N: usize> DenseBeat<N> {
+    /// Room for this many steps from the start: a beat of the presets at the default
+    /// tolerances takes 200–300, so the record never grows (by copying) during a run.
+    const INITIAL_STEPS: usize = 512;
+
     /// An empty record for beats of `period_s`, to be filled by [`DenseBeat::integrate`].
     pub fn new(period_s: f64) -> Self {
         Self {
             period_s,
             start: [0.0; N],
             end: [0.0; N],
-            steps: Vec::new(),
+            steps: Vec::with_capacity(Self::INITIAL_STEPS),
         }
     }
 
