@@ -637,3 +637,36 @@ fn sweep_figures_are_drawn_from_the_saved_outputs() {
         .code(2)
         .stderr(predicates::str::contains("no_such_metric"));
 }
+
+/// A word axis that changes from point to point (here the last, fastest one): no point lies on
+/// a line with its predecessors, so each starts from the nearest converged point with the same
+/// word — and lands where the plain search does.
+#[test]
+fn a_word_axis_alternating_point_to_point_is_warm_started_from_its_own_word() {
+    let tmp = TempDir::new().unwrap();
+    let axes = "[[axes]]\nkey = \"heart.rate_bpm\"\nvalues = [70, 75, 80]\n\
+                [[axes]]\nkey = \"valves.aortic.law\"\nvalues = [\"orifice\", \"diode\"]\n";
+    let fast = sweep_file(tmp.path(), "fast.toml", "base-noclip.toml", axes);
+    let plain = sweep_file(
+        tmp.path(),
+        "plain.toml",
+        "base-noclip.toml",
+        &format!("convergence = \"plain\"\n{axes}"),
+    );
+    let fast = results(&sweep(&fast, &tmp.path().join("fast"), &[], 0));
+    let plain = results(&sweep(&plain, &tmp.path().join("plain"), &[], 0));
+    assert_eq!(column(&fast, "status"), vec!["ok"; 6]);
+    assert_eq!(
+        column(&fast, "valves.aortic.law"),
+        ["orifice", "diode", "orifice", "diode", "orifice", "diode"]
+    );
+    let edv = |text: &str| -> Vec<f64> {
+        column(text, "pre_lv_edv_ml")
+            .iter()
+            .map(|v| v.parse().unwrap())
+            .collect()
+    };
+    for (a, b) in edv(&fast).iter().zip(edv(&plain)) {
+        assert!((a - b).abs() < 0.05, "EDV {a} (accelerated) vs {b} (plain)");
+    }
+}

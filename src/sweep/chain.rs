@@ -1,13 +1,15 @@
 //! One chunk of consecutive points, run as a warm-started chain.
 //!
 //! Why chains: neighbouring points have nearly the same periodic steady state and nearly the
-//! same beat-to-beat map, so a point started from its predecessor's converged states — and, along
-//! a line of equally spaced (or proportionally spaced) points, from the linear extrapolation of
-//! its two predecessors — with the predecessor's secant memory needs a few beats instead of
-//! tens. Why per chunk: a chunk's first point always starts from the same seed — the converged
+//! same beat-to-beat map, so a point started from a neighbour's converged states — along a line
+//! of equally spaced (or proportionally spaced) points, the linear extrapolation of its two
+//! predecessors; elsewhere the nearest point computed so far — with the predecessor's secant
+//! memory needs a few beats instead of tens. Why per chunk: a chunk's first point always starts from the same seed — the converged
 //! states (and secant memory) of the base scenario, computed once before the sweep — so a chunk's
 //! results depend only on the chunk, never on which thread, shard or resumed run computes it:
 //! results are bit for bit the same whatever `--jobs`, `--shard` or `--resume`.
+
+use std::collections::VecDeque;
 
 use super::sample::{AxisValue, AxisValues};
 use super::spec::{describe, Convergence, SweepSpec};
@@ -167,9 +169,14 @@ fn axis_scales(spec: &SweepSpec) -> Vec<f64> {
 /// 5.68 against 5.53 per pair.)
 const PREDICTOR_POINTS: usize = 2;
 
-/// The last converged points of the chain and the secant memory.
+/// Converged points of a chain a new point may start from: the nearest of the last this many.
+/// A window, not the whole chunk, so that the search stays O(1) per point for any
+/// `chunk_points`; 256 covers the row before in any grid whose fastest axis has ≤ 256 values.
+const NEIGHBOUR_WINDOW: usize = 256;
+
+/// The chain's last converged points (oldest first) and the secant memory.
 struct Chain {
-    last: Vec<(Vec<Coord>, WarmStart)>,
+    done: VecDeque<(Vec<Coord>, WarmStart)>,
     memory: ChainMemory,
     /// Start of the chain's first point (`None`: the scenario's initial state).
     first: Option<WarmStart>,
@@ -181,30 +188,39 @@ const MAX_PREDICTOR_RATIO: f64 = 2.0;
 impl Chain {
     fn new(seed: Option<&Seed>) -> Self {
         Self {
-            last: Vec::new(),
+            done: VecDeque::new(),
             memory: seed.map(|s| s.memory.clone()).unwrap_or_default(),
             first: seed.map(|s| s.warm.clone()),
         }
     }
 
     fn push(&mut self, coords: Vec<Coord>, warm: WarmStart) {
-        if self.last.len() == PREDICTOR_POINTS {
-            self.last.remove(0);
+        if self.done.len() == NEIGHBOUR_WINDOW {
+            self.done.pop_front();
         }
-        self.last.push((coords, warm));
+        self.done.push_back((coords, warm));
     }
 
-    /// Where to start the point at `coords`: the polynomial extrapolation (Lagrange, of degree
-    /// up to 2) of the converged states of the last points that lie on one line with it, in
-    /// order and evenly enough spaced (see [`line_positions`]); the previous point's states
-    /// when only it qualifies.
+    /// Where to start the point at `coords`: if the last points and this one lie on one line,
+    /// in order and evenly enough spaced (a grid row, see [`line_positions`]), the polynomial
+    /// extrapolation (Lagrange) of their converged states; otherwise the states of the nearest
+    /// converged point (at a grid row's wrap, the point one row back; in an LHS or Sobol' design,
+    /// the closest sample so far).
     fn predict(&self, coords: &[Coord]) -> Option<WarmStart> {
-        if self.last.is_empty() {
+        if self.done.is_empty() {
             return self.first.clone();
         }
-        let positions: Vec<&[Coord]> = self.last.iter().map(|(c, _)| c.as_slice()).collect();
+        let tail: Vec<&(Vec<Coord>, WarmStart)> = self
+            .done
+            .iter()
+            .skip(self.done.len().saturating_sub(PREDICTOR_POINTS))
+            .collect();
+        let positions: Vec<&[Coord]> = tail.iter().map(|(c, _)| c.as_slice()).collect();
         let s = line_positions(&positions, coords);
-        let used = &self.last[self.last.len() - s.len()..];
+        if s.len() < 2 {
+            return Some(self.nearest(coords).clone());
+        }
+        let used = &tail[tail.len() - s.len()..];
         let weights = lagrange_weights_at_zero(&s);
         let newest = &used[used.len() - 1].1;
         let pre = extrapolate(used.iter().map(|(_, w)| &w.pre), &weights, &newest.pre);
@@ -218,6 +234,30 @@ impl Chain {
         };
         Some(WarmStart { pre, post })
     }
+
+    /// The converged states nearest to `coords` among points with the same words (the latest
+    /// of equally near ones); the latest point's if none has the same words.
+    fn nearest(&self, coords: &[Coord]) -> &WarmStart {
+        let latest = &self.done[self.done.len() - 1].1;
+        self.done
+            .iter()
+            .rev()
+            .filter_map(|(c, w)| squared_distance(c, coords).map(|d| (d, w)))
+            .fold(None, |best: Option<(f64, &WarmStart)>, (d, w)| match best {
+                Some((best_d, _)) if best_d <= d => best,
+                _ => Some((d, w)),
+            })
+            .map_or(latest, |(_, w)| w)
+    }
+}
+
+/// Squared distance between two points; `None` if a word differs.
+fn squared_distance(a: &[Coord], b: &[Coord]) -> Option<f64> {
+    a.iter().zip(b).try_fold(0.0, |sum, pair| match pair {
+        (Coord::Num(x), Coord::Num(y)) => Some(sum + (x - y).powi(2)),
+        (Coord::Word(x), Coord::Word(y)) if x == y => Some(sum),
+        _ => None,
+    })
 }
 
 /// Abscissae of the previous points `prev` (oldest first) on the line through the newest of them
