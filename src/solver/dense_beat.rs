@@ -41,14 +41,10 @@ impl<const N: usize> DenseBeat<N> {
         system: &S,
         y: &mut [f64; N],
     ) -> Result<(), SolverError> {
-        self.start = *y;
-        self.steps.clear();
-        let steps = &mut self.steps;
-        let result = solver.integrate(system, 0.0, self.period_s, y, &mut |step| {
-            steps.push(step.clone())
-        });
-        self.end = *y;
-        result
+        let period_s = self.period_s;
+        self.record(y, |y, on_step| {
+            solver.integrate(system, 0.0, period_s, y, on_step)
+        })
     }
 
     /// Integrate one beat from `y` over exactly the steps `step_times_s` (from 0 to RR; those of
@@ -62,12 +58,22 @@ impl<const N: usize> DenseBeat<N> {
         y: &mut [f64; N],
         step_times_s: &[f64],
     ) -> Result<f64, SolverError> {
+        self.record(y, |y, on_step| {
+            solver.integrate_on_steps(system, step_times_s, y, on_step)
+        })
+    }
+
+    /// Replace the kept beat by the one `run` integrates from `y`, keeping every step it
+    /// reports.
+    fn record<R>(
+        &mut self,
+        y: &mut [f64; N],
+        run: impl FnOnce(&mut [f64; N], &mut dyn FnMut(&Dp5Step<N>)) -> Result<R, SolverError>,
+    ) -> Result<R, SolverError> {
         self.start = *y;
         self.steps.clear();
         let steps = &mut self.steps;
-        let result = solver.integrate_on_steps(system, step_times_s, y, &mut |step| {
-            steps.push(step.clone())
-        });
+        let result = run(y, &mut |step| steps.push(step.clone()));
         self.end = *y;
         result
     }

@@ -122,7 +122,7 @@ struct Trial<const N: usize> {
 
 impl<const N: usize> DormandPrince5<N> {
     /// A DP5 step of `h` from (t, y) with k1 = f(t, y), ending at `t_new` (t + h, or exactly the
-    /// end of the interval). A non-finite trial comes back with a huge error.
+    /// end of the interval). A non-finite trial comes back with an infinite error.
     #[inline(always)]
     fn attempt<S: OdeSystem<N>>(
         &mut self,
@@ -160,7 +160,7 @@ impl<const N: usize> DormandPrince5<N> {
         }
         let mut err = (sum / N as f64).sqrt();
         if !err.is_finite() || k7.iter().any(|v| !v.is_finite()) {
-            err = 1e10; // a non-finite trial: shrink hard and try again
+            err = f64::INFINITY; // a non-finite trial: rejected with the largest shrink
         }
         Trial { y_new, k, err }
     }
@@ -190,7 +190,7 @@ impl<const N: usize> DormandPrince5<N> {
         for w in t_s.windows(2) {
             let (t, t_new) = (w[0], w[1]);
             let trial = self.attempt(sys, t, t_new - t, t_new, y, &k1);
-            if trial.err >= 1e10 {
+            if !trial.err.is_finite() {
                 return Err(SolverError::NonFinite { t_s: t_new });
             }
             worst = worst.max(trial.err);
