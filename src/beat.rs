@@ -42,6 +42,8 @@ channels! {
     PVenSys => "p_ven_sys_mmhg", "systemic venous pressure (mmHg)";
     PArPul => "p_ar_pul_mmhg", "pulmonary arterial pressure (mmHg)";
     PVenPul => "p_ven_pul_mmhg", "pulmonary venous pressure (mmHg)";
+    PAo => "p_ao_mmhg", "aortic root pressure: systemic arterial pressure + Zc·Q_AV (mmHg)";
+    PPa => "p_pa_mmhg", "pulmonary artery root pressure: pulmonary arterial pressure + Zc·Q_PV (mmHg)";
     QArSys => "q_ar_sys_ml_s", "systemic arterial outflow (mL/s)";
     QVenSys => "q_ven_sys_ml_s", "systemic venous return to the RA (mL/s)";
     QArPul => "q_ar_pul_ml_s", "pulmonary arterial outflow (mL/s)";
@@ -156,6 +158,8 @@ impl SampledBeat {
             ] {
                 put(c, y[i]);
             }
+            put(Channel::PAo, obs.p_ao_mmhg);
+            put(Channel::PPa, obs.p_pa_mmhg);
             for v in ValveId::ALL {
                 let s = obs.valve(v);
                 put(Channel::flow(v), s.flow_ml_s);

@@ -6,33 +6,107 @@
 
 use crate::beat::SampledBeat;
 use crate::metrics::{metrics_grid, BeatContext, Metrics};
-use crate::model::params::ValveId;
+use crate::model::params::{ValveId, ValveLaw};
 use crate::model::repair::{RepairError, RepairOutcome};
 use crate::model::state::{blood_volume_ml, valve_flow, valve_opening};
 use crate::model::{Circuit, ModelParams, State};
 use crate::scenario::Scenario;
 use crate::solver::steady::with_blood_volume;
-use crate::solver::{run_to_steady_state, SolverError, SteadyState, SteadyStateSettings};
+use crate::solver::{
+    run_to_steady_state, SolverError, SolverStats, SteadyState, SteadyStateSettings,
+};
 use crate::solver::{run_to_steady_state_accelerated, SecantMemory};
 
 /// Result of one run.
 #[derive(Debug, Clone)]
 pub struct Simulation {
+    /// The circuit of the measured beat: with a dynamic regurgitant orifice, its mitral
+    /// `leak_gain` is the calibrated one.
     pub circuit: Circuit,
     pub steady: SteadyState,
     pub metrics: Metrics,
+    /// Steady-state searches run: 1, or more while a dynamic orifice's gain was calibrated.
+    pub searches: u32,
+}
+
+/// Whether a run calibrates a dynamic regurgitant orifice to its `eroa_cm2`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeakGain {
+    /// Calibrate (the pre-clip patient, a direct clip's measured post-clip EROA).
+    Calibrate,
+    /// Keep the gain in the parameters (a device clip acting on the calibrated orifice).
+    Keep,
+}
+
+/// A dynamic orifice's gain is calibrated until the measured EROA is within this fraction of
+/// `eroa_cm2`.
+pub const LEAK_CALIBRATION_TOL: f64 = 1e-3;
+/// The baroreflex's sensed pressure and the beat's mean aortic pressure agree to this (mmHg).
+pub const REFLEX_TOL_MMHG: f64 = 0.01;
+/// The outer loops give up (the run is then reported as not converged) after this many
+/// steady-state searches.
+pub const OUTER_MAX_SEARCHES: u32 = 20;
+
+/// The baroreflex's fixed point: the sensed mean aortic pressure `m` such that the beat run
+/// with the effectors of `m` has mean pressure `m`. The residual MAP(m) − m falls steeply with
+/// `m` (slope −(1 + loop gain)), so secant steps converge in a few searches.
+#[derive(Debug, Clone, Copy)]
+struct SensedPressure {
+    current: f64,
+    previous: Option<(f64, f64)>,
+}
+
+impl SensedPressure {
+    fn new(set_point_mmhg: f64) -> Self {
+        Self {
+            current: set_point_mmhg,
+            previous: None,
+        }
+    }
+
+    fn current(&self) -> f64 {
+        self.current
+    }
+
+    /// Record the beat's mean pressure for the current sensed pressure; true when they agree,
+    /// else move to the next guess.
+    fn observe(&mut self, map_mmhg: f64) -> bool {
+        let (m, r) = (self.current, map_mmhg - self.current);
+        if r.abs() < REFLEX_TOL_MMHG {
+            return true;
+        }
+        self.current = match self.previous {
+            // First step: half way, as for a loop gain of 1.
+            None => m + 0.5 * r,
+            Some((m0, r0)) if r != r0 => m - r * (m - m0) / (r - r0),
+            Some(_) => m + 0.5 * r,
+        };
+        self.previous = Some((m, r));
+        false
+    }
 }
 
 impl Simulation {
-    /// Run `params` from `initial` (a full state) to steady state and measure the last beat.
+    /// Run `params` from `initial` (a full state) to steady state and measure the last beat; a
+    /// dynamic regurgitant orifice is calibrated to its `eroa_cm2`.
     pub fn run(
         params: ModelParams,
         initial: State,
         settings: &SteadyStateSettings,
     ) -> Result<Self, SolverError> {
-        let circuit = Circuit::new(params);
-        let steady = run_to_steady_state(&circuit, initial, settings)?;
-        Ok(Self::measure(circuit, steady))
+        Self::run_with(params, initial, settings, LeakGain::Calibrate)
+    }
+
+    /// [`Simulation::run`] with the choice of calibrating the leak gain.
+    pub fn run_with(
+        params: ModelParams,
+        initial: State,
+        settings: &SteadyStateSettings,
+        leak: LeakGain,
+    ) -> Result<Self, SolverError> {
+        Self::solve(params, initial, leak, |circuit, start| {
+            run_to_steady_state(circuit, start, settings)
+        })
     }
 
     /// Like [`Simulation::run`], but from a warm start (a neighbouring point's converged state,
@@ -45,19 +119,87 @@ impl Simulation {
         warm: Option<&State>,
         settings: &SteadyStateSettings,
         memory: &mut SecantMemory,
+        leak: LeakGain,
     ) -> Result<Self, SolverError> {
-        let circuit = Circuit::new(params);
         let start = match warm {
-            Some(warm) => warm_state(&circuit, warm, &initial),
+            Some(warm) => warm_state(&Circuit::new(params.clone()), warm, &initial),
             None => initial,
         };
-        let steady = run_to_steady_state_accelerated(&circuit, start, settings, memory)?;
-        Ok(Self::measure(circuit, steady))
+        Self::solve(params, start, leak, |circuit, start| {
+            run_to_steady_state_accelerated(circuit, start, settings, memory)
+        })
+    }
+
+    /// The steady state of `params` from `start`, with two outer loops solved together, each
+    /// search warm-started from the last converged state:
+    /// - a dynamic orifice with [`LeakGain::Calibrate`]: the gain is scaled by target /
+    ///   measured EROA (the measured EROA is nearly proportional to the gain);
+    /// - a baroreflex: the sensed mean aortic pressure that sets the effectors is moved
+    ///   (secant steps) until it equals the pressure the beat produces.
+    fn solve(
+        mut params: ModelParams,
+        start: State,
+        leak: LeakGain,
+        mut search: impl FnMut(&Circuit, State) -> Result<SteadyState, SolverError>,
+    ) -> Result<Self, SolverError> {
+        let target = params
+            .mitral_orifice()
+            .filter(|o| o.profile.is_dynamic() && leak == LeakGain::Calibrate)
+            .map(|o| o.eroa_cm2);
+        let reflex = params.reflex;
+        let mut sensed = reflex.map(|r| SensedPressure::new(r.set_point_mmhg));
+        let mut start = start;
+        let mut beats = 0;
+        let mut stats = SolverStats::default();
+        for searches in 1.. {
+            let (run_params, volume_ml) = match (&reflex, &sensed) {
+                (Some(r), Some(s)) => {
+                    let state = r.apply(&params, s.current());
+                    (state.params, Some(state.blood_volume_ml))
+                }
+                _ => (params.clone(), None),
+            };
+            let circuit = Circuit::new(run_params);
+            if let Some(total_ml) = volume_ml {
+                start = with_blood_volume(start, circuit.circulation(), total_ml);
+            }
+            let mut steady = search(&circuit, start)?;
+            beats += steady.beats;
+            stats = stats.plus(&steady.stats);
+            let measured = Self::measure(circuit, steady.clone(), searches);
+            // No jet to measure (a leak below detection, e.g. a direct clip's tiny residual
+            // EROA): nothing to calibrate against, the gain stays.
+            let leak_ratio = target
+                .filter(|_| measured.metrics.eroa_cm2 > 0.0)
+                .map(|t| t / measured.metrics.eroa_cm2);
+            let leak_done = leak_ratio.is_none_or(|r| (r - 1.0).abs() < LEAK_CALIBRATION_TOL);
+            let reflex_done = sensed
+                .as_mut()
+                .is_none_or(|s| s.observe(measured.metrics.aortic_pressure_mean_mmhg));
+            if leak_done && reflex_done && searches == 1 {
+                return Ok(measured);
+            }
+            let done = leak_done && reflex_done;
+            if done || !steady.converged || searches >= OUTER_MAX_SEARCHES {
+                steady.beats = beats;
+                steady.stats = stats;
+                // Not within tolerance after the last search: reported as not converged.
+                steady.converged &= done;
+                return Ok(Self::measure(measured.circuit, steady, searches));
+            }
+            if let (Some(ratio), Some(ValveLaw::Orifice(o))) =
+                (leak_ratio, params.valves.get_mut(ValveId::Mitral as usize))
+            {
+                o.leak_gain *= ratio.clamp(0.2, 5.0);
+            }
+            start = steady.state;
+        }
+        unreachable!("the loop returns")
     }
 
     /// Sample the converged beat (the last one the steady-state search integrated) and compute
     /// its metrics.
-    fn measure(circuit: Circuit, steady: SteadyState) -> Self {
+    fn measure(circuit: Circuit, steady: SteadyState, searches: u32) -> Self {
         let beat = SampledBeat::from_dense(&circuit, &steady.last_beat, &metrics_grid(&circuit));
         let metrics = Metrics::from_beat(
             &beat,
@@ -72,6 +214,7 @@ impl Simulation {
             circuit,
             steady,
             metrics,
+            searches,
         }
     }
 
@@ -162,8 +305,8 @@ impl Comparison {
     /// Run the scenario to steady state; with a clip, run the repaired valve too, starting from
     /// the pre-clip steady state: the same patient (same blood volume), acutely repaired.
     pub fn run(scenario: &Scenario) -> Result<Self, RunError> {
-        Self::pre_then_post(scenario, |_, params, initial| {
-            Simulation::run(params, initial, &scenario.solver)
+        Self::pre_then_post(scenario, |_, params, initial, leak| {
+            Simulation::run_with(params, initial, &scenario.solver, leak)
         })
     }
 
@@ -175,7 +318,7 @@ impl Comparison {
         warm: Option<&WarmStart>,
         memory: &mut ChainMemory,
     ) -> Result<Self, RunError> {
-        Self::pre_then_post(scenario, |state, params, initial| {
+        Self::pre_then_post(scenario, |state, params, initial, leak| {
             let (warm_state, memory) = match state {
                 Repaired::Pre => (warm.map(|w| &w.pre), &mut memory.pre),
                 Repaired::Post => (
@@ -183,15 +326,22 @@ impl Comparison {
                     &mut memory.post,
                 ),
             };
-            Simulation::run_accelerated(params, initial, warm_state, &scenario.solver, memory)
+            Simulation::run_accelerated(params, initial, warm_state, &scenario.solver, memory, leak)
         })
     }
 
     /// The sequence both runs share: `simulate` the patient from the scenario's initial state,
-    /// then, with a clip, the repaired valve from the pre-clip steady state.
+    /// then, with a clip, the repaired valve from the pre-clip steady state. The repair acts on
+    /// the pre-clip orifice as calibrated: a device clip keeps its leak gain (the residual leak
+    /// keeps the patient's orifice dynamics), a direct clip's measured EROA is calibrated anew.
     fn pre_then_post(
         scenario: &Scenario,
-        mut simulate: impl FnMut(Repaired, ModelParams, State) -> Result<Simulation, SolverError>,
+        mut simulate: impl FnMut(
+            Repaired,
+            ModelParams,
+            State,
+            LeakGain,
+        ) -> Result<Simulation, SolverError>,
     ) -> Result<Self, RunError> {
         let solver_err = |state: Repaired| {
             move |source| RunError::Solver {
@@ -199,13 +349,23 @@ impl Comparison {
                 source,
             }
         };
-        let pre = simulate(Repaired::Pre, scenario.params.clone(), scenario.initial)
-            .map_err(solver_err(Repaired::Pre))?;
+        let pre = simulate(
+            Repaired::Pre,
+            scenario.params.clone(),
+            scenario.initial,
+            LeakGain::Calibrate,
+        )
+        .map_err(solver_err(Repaired::Pre))?;
         let post = match &scenario.clip {
             None => None,
             Some(repair) => {
-                let (params, outcome) = repair.apply(&scenario.params)?;
-                let sim = simulate(Repaired::Post, params, pre.steady.state)
+                let (params, outcome) = repair.apply(pre.circuit.params())?;
+                let leak = if repair.measured_post_eroa() {
+                    LeakGain::Calibrate
+                } else {
+                    LeakGain::Keep
+                };
+                let sim = simulate(Repaired::Post, params, pre.steady.state, leak)
                     .map_err(solver_err(Repaired::Post))?;
                 Some(PostClip {
                     sim,

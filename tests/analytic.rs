@@ -53,7 +53,7 @@ struct OrificeAtConstantDp {
 }
 impl OdeSystem<2> for OrificeAtConstantDp {
     fn rhs(&self, _t: f64, y: &[f64; 2], dy: &mut [f64; 2]) {
-        let (dq, dzeta) = self.valve.derivatives(self.dp_mmhg, y[0], y[1]);
+        let (dq, dzeta) = self.valve.derivatives(self.dp_mmhg, y[0], y[1], 1.0);
         dy[0] = dq;
         dy[1] = dzeta;
     }
@@ -67,7 +67,7 @@ fn orifice_at_constant_pressure_drop_follows_tanh_to_bernoulli() {
     };
     let dp = 4.0;
     let sys = OrificeAtConstantDp {
-        valve: Valve::new(&law),
+        valve: Valve::new(&law, 0.0),
         dp_mmhg: dp,
     };
     let b = units::bernoulli_mmhg_s2_per_ml2(p.area_cm2);
@@ -101,7 +101,7 @@ fn closed_orifice_leaks_through_its_eroa() {
         p.eroa_cm2 = 0.4;
     }
     let sys = OrificeAtConstantDp {
-        valve: Valve::new(&params.valves[0]),
+        valve: Valve::new(&params.valves[0], 0.0),
         dp_mmhg: -100.0,
     };
     let mut solver = DormandPrince5::<2>::new(Tolerances {

@@ -17,6 +17,11 @@ const METRIC_KEYS: &[&str] = &[
     "lv_ejection_fraction_pct",
     "forward_stroke_volume_ml",
     "cardiac_output_l_min",
+    "aortic_ejected_volume_ml",
+    "aortic_backflow_ml",
+    "lv_ejection_time_ms",
+    "lv_pre_ejection_ms",
+    "regurgitant_duration_ms",
     "mitral_forward_volume_ml",
     "regurgitant_volume_ml",
     "regurgitant_fraction_pct",
@@ -70,7 +75,7 @@ fn run_default_writes_metrics_waveforms_and_a_summary() {
             "metrics.json pre lacks {key}"
         );
     }
-    assert_eq!(json["pre"]["mr_grade"], "severe");
+    assert_eq!(json["pre"]["mr_grade"], "moderate-severe");
     assert_eq!(json["pre"]["converged"], true);
 
     // waveforms.csv: 1 ms rows over one RR interval (0.8 s at 75 bpm).

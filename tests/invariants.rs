@@ -104,7 +104,9 @@ fn steady_state_is_periodic_and_mean_valve_flows_are_equal() {
 /// The metrics' 0.5 ms grid (with the crossing instants of the conditioned integrals placed by
 /// interpolation, and the end-diastolic instant on the grid) against a 0.01 ms grid, on every
 /// preset before and after its clip and on the default preset across heart rates and EROAs:
-/// volumes, flows and areas agree to 1e-4 relative, pressures to 0.01 mmHg.
+/// volumes, flows and areas agree to 1e-4 relative, pressures to 0.01 mmHg, and the durations
+/// of events (LVET, PEP, the jet) to 1 ms — two steps of the metrics grid: an event's ends are
+/// placed by linear interpolation, which a diode's near-step switch defeats by up to a step.
 #[test]
 fn metrics_do_not_depend_on_the_quadrature_grid() {
     let mut cases: Vec<(String, Vec<String>)> = mitralsim::scenario::builtin_presets()
@@ -149,6 +151,11 @@ fn metrics_do_not_depend_on_the_quadrature_grid() {
                 };
                 let ok = if key.ends_with("_mmhg") {
                     (v - r).abs() < 0.01
+                } else if key.ends_with("_ms") {
+                    (v - r).abs() <= 1.0
+                } else if key.ends_with("_ml") {
+                    // 1e-4 relative, and 1e-4 mL for the small ones (a closing backflow).
+                    (v - r).abs() <= 1e-4 * r.abs().max(1.0)
                 } else {
                     (v - r).abs() <= 1e-4 * r.abs().max(1e-2)
                 };

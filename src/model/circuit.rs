@@ -5,7 +5,8 @@
 //! so the equations exist in one place. Equations: model-reference.md, "Circuit".
 
 use super::chamber::Chamber;
-use super::params::{ChamberId, CirculationParams, ModelParams, ValveId};
+use super::leak::LeakShape;
+use super::params::{ChamberId, ChamberParams, CirculationParams, ModelParams, ValveId};
 use super::state::*;
 use super::valve::{Valve, ValveState};
 use crate::solver::OdeSystem;
@@ -20,6 +21,8 @@ pub struct Circuit {
     /// computed once (the atria, and the ventricles, usually share a timing).
     timing_source: [usize; 4],
     valves: [Valve; 4],
+    /// The mitral valve's closed-area factor through the beat.
+    mitral_leak: LeakShape,
 }
 
 /// Algebraic quantities at one instant.
@@ -31,6 +34,15 @@ pub struct Observables {
     pub chamber_p_mmhg: [f64; 4],
     /// Valve flows, openings and areas, indexed by [`ValveId`].
     pub valves: [ValveState; 4],
+    /// Pressure drop across each valve and its downstream root impedance, p_up − p_down
+    /// (mmHg), indexed by [`ValveId`].
+    pub drop_mmhg: [f64; 4],
+    /// Factor on the mitral valve's closed area (1 for a constant regurgitant orifice).
+    pub mitral_leak: f64,
+    /// Aortic root pressure: systemic arterial pressure plus Zc·Q_AV (mmHg).
+    pub p_ao_mmhg: f64,
+    /// Pulmonary artery root pressure: pulmonary arterial pressure plus Zc·Q_PV (mmHg).
+    pub p_pa_mmhg: f64,
 }
 
 impl Observables {
@@ -57,20 +69,43 @@ fn valve_pressures(id: ValveId, p_ch: &[f64; 4], y: &State) -> (f64, f64) {
 impl Circuit {
     pub fn new(params: ModelParams) -> Self {
         let period_s = params.period_s();
-        let chambers = params.chambers.map(|c| Chamber::new(c, period_s));
-        let timing_source = std::array::from_fn(|i| {
-            (0..i)
-                .find(|&j| params.chambers[j].timing == params.chambers[i].timing)
-                .unwrap_or(i)
+        let timings = params.effective_timings();
+        let chambers = std::array::from_fn(|i| {
+            let c = ChamberParams {
+                timing: timings[i],
+                ..params.chambers[i]
+            };
+            Chamber::new(c, period_s)
         });
-        let valves = params.valves.map(|v| Valve::new(&v));
+        let timing_source =
+            std::array::from_fn(|i| (0..i).find(|&j| timings[j] == timings[i]).unwrap_or(i));
+        let circ = &params.circulation;
+        let valves = std::array::from_fn(|i| {
+            let series_r = match ValveId::ALL[i] {
+                ValveId::Aortic => circ.sys_zc_mmhg_s_per_ml,
+                ValveId::Pulmonary => circ.pul_zc_mmhg_s_per_ml,
+                ValveId::Mitral | ValveId::Tricuspid => 0.0,
+            };
+            Valve::new(&params.valves[i], series_r)
+        });
+        let mitral_leak = LeakShape::new(
+            params.mitral_orifice(),
+            timings[ChamberId::Lv as usize],
+            period_s,
+        );
         Self {
             params,
             period_s,
             chambers,
             timing_source,
             valves,
+            mitral_leak,
         }
+    }
+
+    /// The LV activation timing in effect at this heart rate (scaled timing applied).
+    pub fn lv_timing(&self) -> &crate::model::params::ActivationTiming {
+        &self.chambers[ChamberId::Lv as usize].params().timing
     }
 
     pub fn params(&self) -> &ModelParams {
@@ -111,22 +146,48 @@ impl Circuit {
             };
             p[i] = self.chambers[i].pressure_mmhg(y[CHAMBER_V + i], activation[i]);
         }
-        let valve = |id: ValveId| {
+        let mitral_leak = self.mitral_leak.factor(
+            t_in_beat,
+            activation[ChamberId::Lv as usize],
+            y[CHAMBER_V + ChamberId::Lv as usize],
+        );
+        let drop = |id: ValveId| {
             let (up, down) = valve_pressures(id, &p, y);
-            self.valves[id as usize].state(up - down, y[valve_flow(id)], y[valve_opening(id)])
+            up - down
         };
         // Written out rather than `ValveId::ALL.map(..)`, which the optimiser leaves as a loop
         // over a draining iterator in this hot path.
-        let valves = [
-            valve(ValveId::Mitral),
-            valve(ValveId::Aortic),
-            valve(ValveId::Tricuspid),
-            valve(ValveId::Pulmonary),
+        let drop_mmhg = [
+            drop(ValveId::Mitral),
+            drop(ValveId::Aortic),
+            drop(ValveId::Tricuspid),
+            drop(ValveId::Pulmonary),
         ];
+        let valve = |id: ValveId, leak: f64| {
+            self.valves[id as usize].state(
+                drop_mmhg[id as usize],
+                y[valve_flow(id)],
+                y[valve_opening(id)],
+                leak,
+            )
+        };
+        let valves = [
+            valve(ValveId::Mitral, mitral_leak),
+            valve(ValveId::Aortic, 1.0),
+            valve(ValveId::Tricuspid, 1.0),
+            valve(ValveId::Pulmonary, 1.0),
+        ];
+        let circ = &self.params.circulation;
         Observables {
             activation,
             chamber_p_mmhg: p,
+            p_ao_mmhg: y[P_AR_SYS]
+                + circ.sys_zc_mmhg_s_per_ml * valves[ValveId::Aortic as usize].flow_ml_s,
+            p_pa_mmhg: y[P_AR_PUL]
+                + circ.pul_zc_mmhg_s_per_ml * valves[ValveId::Pulmonary as usize].flow_ml_s,
             valves,
+            drop_mmhg,
+            mitral_leak,
         }
     }
 
@@ -179,11 +240,16 @@ impl OdeSystem<N_STATE> for Circuit {
             / c.pul_ven.l_mmhg_s2_per_ml;
 
         for id in ValveId::ALL {
-            let (up, down) = valve_pressures(id, &obs.chamber_p_mmhg, y);
+            let leak = if id == ValveId::Mitral {
+                obs.mitral_leak
+            } else {
+                1.0
+            };
             let (dq, dzeta) = self.valves[id as usize].derivatives(
-                up - down,
+                obs.drop_mmhg[id as usize],
                 y[valve_flow(id)],
                 y[valve_opening(id)],
+                leak,
             );
             dy[valve_flow(id)] = dq;
             dy[valve_opening(id)] = dzeta;

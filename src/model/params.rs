@@ -47,11 +47,60 @@ pub struct DiodeParams {
     pub steepness_per_mmhg: f64,
 }
 
+/// How the regurgitant orifice of a closed mitral valve changes through systole
+/// (docs/model.md, "Regurgitant orifice").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegurgitantProfile {
+    /// A_min constant: the closed area is `eroa_cm2` throughout.
+    Constant,
+    /// Functional (secondary) MR: large early and late, smallest in mid-systole (Hung 1999,
+    /// Schwammenthal 1994), and proportional to LV volume (Yellin 1979), so that it shrinks
+    /// during ejection and when the LV is unloaded.
+    Functional,
+    /// Prolapse: competent in early systole, the leak opens in mid-systole (Topilsky 2012).
+    LateSystolic,
+}
+
+impl RegurgitantProfile {
+    pub const NAMES: [&'static str; 3] = ["constant", "functional", "late-systolic"];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            RegurgitantProfile::Constant => Self::NAMES[0],
+            RegurgitantProfile::Functional => Self::NAMES[1],
+            RegurgitantProfile::LateSystolic => Self::NAMES[2],
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        [
+            RegurgitantProfile::Constant,
+            RegurgitantProfile::Functional,
+            RegurgitantProfile::LateSystolic,
+        ]
+        .into_iter()
+        .find(|p| p.name() == name)
+    }
+
+    /// Whether the closed area varies within the beat (and `eroa_cm2` is then a measured EROA
+    /// that the orifice's gain is calibrated to).
+    pub fn is_dynamic(self) -> bool {
+        self != RegurgitantProfile::Constant
+    }
+}
+
 /// Mynard 2012 orifice valve with inertia and dynamic opening.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct OrificeParams {
-    /// Closed effective area A_min (cm²): the regurgitant orifice (EROA) of a leaky valve.
+    /// The regurgitant orifice (cm²). With the constant profile, the closed effective area A_min
+    /// itself; with a dynamic profile, the EROA the beat measures (RVol / VTI, what echo reports):
+    /// the closed area is `eroa_cm2 · leak_gain · shape(t)`.
     pub eroa_cm2: f64,
+    /// Shape of the closed area through systole (mitral valve only; others are constant).
+    pub profile: RegurgitantProfile,
+    /// Dimensionless gain of a dynamic profile, calibrated so that the measured EROA equals
+    /// `eroa_cm2` (1 for the constant profile). See `simulate::calibrate_leak`.
+    pub leak_gain: f64,
     /// Open effective area A_max (cm²): the valve area.
     pub area_cm2: f64,
     /// Effective length of the inertial column (cm).
@@ -72,6 +121,8 @@ impl OrificeParams {
     pub fn mynard(area_cm2: f64, length_cm: f64, k_open: f64, k_close: f64) -> Self {
         Self {
             eroa_cm2: COMPETENT_EROA_CM2,
+            profile: RegurgitantProfile::Constant,
+            leak_gain: 1.0,
             area_cm2,
             length_cm,
             k_open_per_mmhg_s: units::rate_constant_per_mmhg_s(k_open),
@@ -108,6 +159,11 @@ pub struct CirculationParams {
     pub sys_ven: CompartmentParams,
     pub pul_ar: CompartmentParams,
     pub pul_ven: CompartmentParams,
+    /// Characteristic impedance of the aortic root (mmHg·s/mL): a resistance between the aortic
+    /// valve and the systemic arterial compliance (the Zc of a Windkessel). 0 in Regazzoni 2022.
+    pub sys_zc_mmhg_s_per_ml: f64,
+    /// Characteristic impedance of the pulmonary artery root (mmHg·s/mL); 0 in Regazzoni 2022.
+    pub pul_zc_mmhg_s_per_ml: f64,
 }
 
 /// Index of a chamber in [`ModelParams::chambers`] and in the state vector.
@@ -153,15 +209,30 @@ impl ValveId {
     }
 }
 
+/// How chamber timings follow the heart rate.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum HeartTiming {
+    /// Onsets and durations in seconds as given, at any rate (Regazzoni 2022).
+    Fixed,
+    /// Onsets and durations given at `reference_rate_bpm` and scaled with the rate by the law of
+    /// [`crate::model::timing`] (Weissler 1968 systolic time intervals, Soliman 2012 PR).
+    Scaled { reference_rate_bpm: f64 },
+}
+
 /// Everything the right-hand side needs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModelParams {
     pub heart_rate_bpm: f64,
+    pub timing: HeartTiming,
     /// Indexed by [`ChamberId`].
     pub chambers: [ChamberParams; 4],
     /// Indexed by [`ValveId`].
     pub valves: [ValveLaw; 4],
     pub circulation: CirculationParams,
+    /// The arterial baroreflex (steady-state effectors, see [`super::reflex`]); `None`: vascular
+    /// tone, contractility and rate as given. Not part of the right-hand side: it sets the
+    /// parameters the steady state is searched with (simulate.rs).
+    pub reflex: Option<super::reflex::BaroreflexParams>,
 }
 
 impl ModelParams {
@@ -174,6 +245,19 @@ impl ModelParams {
     }
     pub fn valve(&self, id: ValveId) -> &ValveLaw {
         &self.valves[id as usize]
+    }
+
+    /// The mitral orifice, if the mitral valve uses the orifice law.
+    pub fn mitral_orifice(&self) -> Option<&OrificeParams> {
+        match self.valve(ValveId::Mitral) {
+            ValveLaw::Orifice(o) => Some(o),
+            ValveLaw::Diode(_) => None,
+        }
+    }
+
+    /// The chamber timings in effect at this heart rate (the given ones for fixed timing).
+    pub fn effective_timings(&self) -> [ActivationTiming; 4] {
+        super::timing::effective_timings(self)
     }
 
     /// The published model of Regazzoni et al. 2022 (model-reference.md tables), HR 75 bpm,
@@ -201,6 +285,7 @@ impl ModelParams {
         };
         Self {
             heart_rate_bpm: 75.0,
+            timing: HeartTiming::Fixed,
             chambers: [
                 chamber(0.07, 0.18, 0.9, 0.17, 0.17, 4.0),
                 chamber(4.482, 0.170, 0.1, 0.25, 0.4, 42.0),
@@ -213,7 +298,10 @@ impl ModelParams {
                 sys_ven: comp(0.32, 11.363, 0.0005),
                 pul_ar: comp(0.046, 20.0, 0.0005),
                 pul_ven: comp(0.0015, 16.0, 0.0005),
+                sys_zc_mmhg_s_per_ml: 0.0,
+                pul_zc_mmhg_s_per_ml: 0.0,
             },
+            reflex: None,
         }
     }
 

@@ -69,6 +69,12 @@ pub enum RepairError {
 }
 
 impl Repair {
+    /// Whether the post-clip EROA is a measured one (direct) that a dynamic orifice is
+    /// calibrated to, rather than a geometric reduction of the pre-clip orifice (device).
+    pub fn measured_post_eroa(&self) -> bool {
+        matches!(self, Repair::Direct { .. })
+    }
+
     /// The post-clip valve for a patient whose pre-clip mitral orifice is `pre`.
     pub fn outcome(&self, pre: &OrificeParams) -> Result<RepairOutcome, RepairError> {
         let outcome = match self {

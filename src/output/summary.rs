@@ -41,6 +41,9 @@ const SECTIONS: &[(&str, &[Row])] = &[
                 Some(m.regurgitant_fraction_pct)
             }),
             row("EROA (RVol/VTI)", "cm²", 3, |m| Some(m.eroa_cm2)),
+            row("Regurgitant duration", "ms", 0, |m| {
+                Some(m.regurgitant_duration_ms)
+            }),
         ],
     ),
     (
@@ -66,11 +69,17 @@ const SECTIONS: &[(&str, &[Row])] = &[
             row("Total stroke volume", "mL", 1, |m| {
                 Some(m.lv_stroke_volume_ml)
             }),
-            row("Forward stroke volume", "mL", 1, |m| {
+            row("Forward stroke volume (net)", "mL", 1, |m| {
                 Some(m.forward_stroke_volume_ml)
             }),
-            row("Cardiac output", "L/min", 2, |m| {
+            row("Cardiac output (net)", "L/min", 2, |m| {
                 Some(m.cardiac_output_l_min)
+            }),
+            row("Ejection time (LVET)", "ms", 0, |m| {
+                Some(m.lv_ejection_time_ms)
+            }),
+            row("Pre-ejection period", "ms", 0, |m| {
+                Some(m.lv_pre_ejection_ms)
             }),
             row("LV peak pressure", "mmHg", 1, |m| {
                 Some(m.lv_pressure_peak_mmhg)

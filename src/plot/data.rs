@@ -46,7 +46,7 @@ pub struct Waveforms {
     pub v_la_ml: Vec<f64>,
     pub p_lv_mmhg: Vec<f64>,
     pub v_lv_ml: Vec<f64>,
-    /// Aortic (systemic arterial) pressure.
+    /// Aortic root pressure.
     pub p_ao_mmhg: Vec<f64>,
     /// Mitral flow, LA to LV; negative is regurgitation.
     pub q_mv_ml_s: Vec<f64>,
@@ -62,7 +62,7 @@ impl Waveforms {
         "v_la_ml",
         "p_lv_mmhg",
         "v_lv_ml",
-        "p_ar_sys_mmhg",
+        "p_ao_mmhg",
         "q_mv_ml_s",
         "open_mv",
         "open_av",

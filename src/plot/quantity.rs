@@ -109,7 +109,7 @@ impl Prefix {
 }
 
 /// Names of the metrics of [`crate::metrics::Metrics`]: (key, long name, short name).
-const METRIC_NAMES: [(&str, &str, &str); 28] = [
+const METRIC_NAMES: [(&str, &str, &str); 32] = [
     ("heart_rate_bpm", "Heart rate", "HR"),
     ("lv_edv_ml", "LV end-diastolic volume", "LVEDV"),
     ("lv_esv_ml", "LV end-systolic volume", "LVESV"),
@@ -120,12 +120,19 @@ const METRIC_NAMES: [(&str, &str, &str); 28] = [
         "Forward stroke volume",
         "forward SV",
     ),
-    (
-        "net_forward_stroke_volume_ml",
-        "Net forward stroke volume",
-        "net forward SV",
-    ),
     ("cardiac_output_l_min", "Cardiac output", "CO"),
+    (
+        "aortic_ejected_volume_ml",
+        "Aortic ejected volume (gross)",
+        "ejected",
+    ),
+    (
+        "aortic_backflow_ml",
+        "Aortic closing backflow",
+        "AV backflow",
+    ),
+    ("lv_ejection_time_ms", "LV ejection time", "LVET"),
+    ("lv_pre_ejection_ms", "LV pre-ejection period", "PEP"),
     (
         "mitral_forward_volume_ml",
         "Mitral forward volume",
@@ -134,6 +141,11 @@ const METRIC_NAMES: [(&str, &str, &str); 28] = [
     ("regurgitant_volume_ml", "Regurgitant volume", "RVol"),
     ("regurgitant_fraction_pct", "Regurgitant fraction", "RF"),
     ("eroa_cm2", "Measured EROA", "EROA"),
+    (
+        "regurgitant_duration_ms",
+        "Regurgitant duration",
+        "MR duration",
+    ),
     (
         "mitral_mean_gradient_mmhg",
         "Mean mitral gradient",

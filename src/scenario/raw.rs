@@ -29,12 +29,28 @@ pub(crate) struct RawScenario {
     pub solver: Option<RawSolver>,
     pub output: Option<RawOutput>,
     pub clip: Option<RawClip>,
+    pub baroreflex: Option<RawBaroreflex>,
+}
+
+/// The `[baroreflex]` section: `model = "off"` (default) or `"static"` with its effectors.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawBaroreflex {
+    pub model: Option<String>,
+    pub set_point_mmhg: Option<f64>,
+    pub slope_mmhg: Option<f64>,
+    pub resistance_range: Option<f64>,
+    pub contractility_range: Option<f64>,
+    pub heart_rate_range: Option<f64>,
+    pub venous_volume_ml: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawHeart {
     pub rate_bpm: Option<f64>,
+    pub timing: Option<String>,
+    pub reference_rate_bpm: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
@@ -103,6 +119,7 @@ pub(crate) struct RawValve {
     pub rmax: Option<f64>,
     pub steepness_per_mmhg: Option<f64>,
     pub eroa_cm2: Option<f64>,
+    pub regurgitant_profile: Option<String>,
     pub area_cm2: Option<f64>,
     pub length_cm: Option<f64>,
     pub k_open: Option<f64>,
@@ -122,6 +139,7 @@ pub(crate) struct RawCirculation {
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawVessels {
+    pub z_ar: Option<f64>,
     pub r_ar: Option<f64>,
     pub c_ar: Option<f64>,
     pub l_ar: Option<f64>,
@@ -297,6 +315,7 @@ pub(crate) const VALVE_LAW: LawSwitch = LawSwitch {
             "orifice",
             &[
                 "eroa_cm2",
+                "regurgitant_profile",
                 "area_cm2",
                 "length_cm",
                 "k_open",
@@ -357,9 +376,37 @@ pub(crate) const CLIP_GAP: LawSwitch = LawSwitch {
     ],
 };
 
+/// `[baroreflex] model`: off unless a scenario turns it on.
+pub(crate) const BAROREFLEX_MODEL: LawSwitch = LawSwitch {
+    sections: Sections::One("baroreflex"),
+    noun: "baroreflex",
+    key: "model",
+    default: Some("off"),
+    laws: &[
+        ("off", &[]),
+        (
+            "static",
+            &[
+                "set_point_mmhg",
+                "slope_mmhg",
+                "resistance_range",
+                "contractility_range",
+                "heart_rate_range",
+                "venous_volume_ml",
+            ],
+        ),
+    ],
+};
+
 /// Every switch. Order matters for messages: a key refused by an earlier switch (the clip's
 /// `model`) is not refused again by a later one (its `gap`).
-pub(crate) const LAW_SWITCHES: [&LawSwitch; 4] = [&VALVE_LAW, &PASSIVE_LAW, &CLIP_MODEL, &CLIP_GAP];
+pub(crate) const LAW_SWITCHES: [&LawSwitch; 5] = [
+    &VALVE_LAW,
+    &PASSIVE_LAW,
+    &CLIP_MODEL,
+    &CLIP_GAP,
+    &BAROREFLEX_MODEL,
+];
 
 #[cfg(test)]
 mod tests {
@@ -388,7 +435,11 @@ mod tests {
             let mut t = toml::Table::new();
             for (_, keys) in switch.laws {
                 for k in *keys {
-                    t.insert((*k).to_owned(), toml::Value::Float(1.0));
+                    let value = match *k {
+                        "regurgitant_profile" => toml::Value::String("constant".into()),
+                        _ => toml::Value::Float(1.0),
+                    };
+                    t.insert((*k).to_owned(), value);
                 }
             }
             toml::Value::Table(t)
@@ -397,7 +448,7 @@ mod tests {
         let fields = toml::Table::try_from(&valve).expect("serialises");
         assert_eq!(
             fields.len(),
-            10,
+            11,
             "every valve field but `law` belongs to a law"
         );
         let chamber =

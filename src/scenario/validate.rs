@@ -10,16 +10,19 @@ use super::check::{fmt_num, Checker, Limits};
 use super::error::Problem;
 use super::layer::{join, Layer};
 use super::raw::{
-    RawChamber, RawCirculation, RawInitial, RawScenario, RawSolver, RawValve, RawVessels,
-    LAW_SWITCHES, PASSIVE_LAW, VALVE_LAW,
+    RawBaroreflex, RawChamber, RawCirculation, RawInitial, RawScenario, RawSolver, RawValve,
+    RawVessels, BAROREFLEX_MODEL, LAW_SWITCHES, PASSIVE_LAW, VALVE_LAW,
 };
 use super::FORMAT_VERSION;
 use crate::model::params::{
     ActivationTiming, ChamberId, ChamberParams, CirculationParams, CompartmentParams, DiodeParams,
-    OrificeParams, PassiveLaw, ValveId, ValveLaw,
+    HeartTiming, OrificeParams, PassiveLaw, RegurgitantProfile, ValveId, ValveLaw,
 };
+use crate::model::reflex::BaroreflexParams;
 use crate::model::repair::Repair;
-use crate::model::state::{compartment_volumes_ml, regazzoni_initial_state, P_VEN_SYS};
+use crate::model::state::{
+    blood_volume_ml, compartment_volumes_ml, regazzoni_initial_state, P_VEN_SYS,
+};
 use crate::model::{Circuit, ModelParams, State};
 use crate::solver::{SteadyStateSettings, Tolerances};
 use crate::units;
@@ -28,6 +31,12 @@ use crate::units;
 pub(crate) const DEFAULT_WAVEFORM_STEP_MS: f64 = 1.0;
 
 const RATE: Limits = Limits::between(30.0, 200.0, "bpm");
+const REFERENCE_RATE: Limits = Limits::between(40.0, 150.0, "bpm");
+const SET_POINT: Limits = Limits::between(40.0, 160.0, "mmHg");
+const SLOPE: Limits = Limits::between(1.0, 100.0, "mmHg");
+const FRACTION_RANGE: Limits = Limits::between(0.0, 0.9, "");
+const VENOUS_VOLUME: Limits = Limits::between(0.0, 2000.0, "mL");
+const ZC: Limits = Limits::between(0.0, 1.0, "mmHg·s/mL");
 const EA: Limits = Limits::between(0.0, 100.0, "mmHg/mL");
 const EB: Limits = Limits::above_up_to(0.0, 50.0, "mmHg/mL");
 const P0: Limits = Limits::above_up_to(0.0, 50.0, "mmHg");
@@ -91,16 +100,10 @@ pub(crate) fn validate(
         reference.heart_rate_bpm,
         RATE,
     );
+    let timing = heart_timing(&mut c, heart);
     let chambers = raw.chambers.get_or_insert_default();
-    let chambers = ChamberId::ALL.map(|id| {
-        chamber(
-            &mut c,
-            chambers.get_mut(id),
-            id,
-            reference.chamber(id),
-            rate,
-        )
-    });
+    let chambers =
+        ChamberId::ALL.map(|id| chamber(&mut c, chambers.get_mut(id), id, reference.chamber(id)));
     let valves = raw.valves.get_or_insert_default();
     let valves = ValveId::ALL.map(|id| {
         let (ValveLaw::Diode(diode), ValveLaw::Orifice(orifice)) =
@@ -115,13 +118,17 @@ pub(crate) fn validate(
         raw.circulation.get_or_insert_default(),
         &reference.circulation,
     );
-    let params = ModelParams {
+    let mut params = ModelParams {
         heart_rate_bpm: rate,
+        timing,
         chambers,
         valves,
         circulation,
+        reflex: None,
     };
+    timings_fit_the_beat(&mut c, &params);
     let initial = initial(&mut c, raw.initial.get_or_insert_default(), &params);
+    params.reflex = baroreflex(&mut c, &mut raw.baroreflex, &initial, &params);
     let solver = solver(&mut c, raw.solver.get_or_insert_default());
     let output = raw.output.get_or_insert_default();
     let step_ms = c.num(
@@ -140,6 +147,124 @@ pub(crate) fn validate(
         waveform_step_s: step_ms / 1000.0,
         clip,
     })
+}
+
+/// The `[baroreflex]` section; its reference blood volume is the scenario's.
+fn baroreflex(
+    c: &mut Checker,
+    slot: &mut Option<RawBaroreflex>,
+    initial: &State,
+    params: &ModelParams,
+) -> Option<BaroreflexParams> {
+    let raw = slot.as_mut()?;
+    let model = c.choice(
+        &mut raw.model,
+        "baroreflex.model",
+        BAROREFLEX_MODEL.default_law(),
+        &BAROREFLEX_MODEL.law_names(),
+    );
+    if model == "off" {
+        *slot = None;
+        return None;
+    }
+    let set_point_mmhg = c.required(
+        &raw.set_point_mmhg,
+        "baroreflex.set_point_mmhg",
+        SET_POINT,
+        "baroreflex.model",
+        "baroreflex.model = \"static\"",
+    );
+    let mut fraction = |slot: &mut Option<f64>, key: &str, default: f64| {
+        c.num(slot, &format!("baroreflex.{key}"), default, FRACTION_RANGE)
+    };
+    let resistance_range = fraction(&mut raw.resistance_range, "resistance_range", 0.5);
+    let contractility_range = fraction(&mut raw.contractility_range, "contractility_range", 0.1);
+    let heart_rate_range = fraction(&mut raw.heart_rate_range, "heart_rate_range", 0.0);
+    Some(BaroreflexParams {
+        set_point_mmhg,
+        slope_mmhg: c.num(&mut raw.slope_mmhg, "baroreflex.slope_mmhg", 10.0, SLOPE),
+        resistance_range,
+        contractility_range,
+        heart_rate_range,
+        venous_volume_ml: c.num(
+            &mut raw.venous_volume_ml,
+            "baroreflex.venous_volume_ml",
+            300.0,
+            VENOUS_VOLUME,
+        ),
+        reference_blood_volume_ml: blood_volume_ml(initial, &params.circulation),
+    })
+}
+
+/// `heart.timing` and, for scaled timing, the rate the chamber timings are given at.
+fn heart_timing(c: &mut Checker, heart: &mut super::raw::RawHeart) -> HeartTiming {
+    let timing = c.choice(
+        &mut heart.timing,
+        "heart.timing",
+        "fixed",
+        &["fixed", "scaled"],
+    );
+    if timing == "fixed" {
+        if heart.reference_rate_bpm.is_some() {
+            c.fail(
+                "heart.reference_rate_bpm",
+                "heart.reference_rate_bpm applies only to heart.timing = \"scaled\"; this \
+                 scenario uses heart.timing = \"fixed\" (seconds as given at any rate)"
+                    .to_owned(),
+            );
+        }
+        return HeartTiming::Fixed;
+    }
+    HeartTiming::Scaled {
+        reference_rate_bpm: c.num(
+            &mut heart.reference_rate_bpm,
+            "heart.reference_rate_bpm",
+            75.0,
+            REFERENCE_RATE,
+        ),
+    }
+}
+
+/// Each chamber's contraction and relaxation, as in effect at the heart rate, must fit in the
+/// RR interval.
+fn timings_fit_the_beat(c: &mut Checker, params: &ModelParams) {
+    let rr_s = params.period_s();
+    let scaled = matches!(params.timing, HeartTiming::Scaled { .. });
+    for (id, t) in ChamberId::ALL.into_iter().zip(params.effective_timings()) {
+        let (cp, rp) = (
+            format!("chambers.{}.contraction_s", id.key()),
+            format!("chambers.{}.relaxation_s", id.key()),
+        );
+        let involved = [cp.as_str(), rp.as_str(), "heart.rate_bpm"];
+        if !c.ok(&involved) || t.contraction_s + t.relaxation_s <= rr_s * (1.0 + 1e-12) {
+            continue;
+        }
+        let given = params.chamber(id).timing;
+        let scaled_note = if scaled {
+            format!(
+                " (scaled from {} and {} s at the reference rate)",
+                fmt_num(given.contraction_s),
+                fmt_num(given.relaxation_s)
+            )
+        } else {
+            String::new()
+        };
+        let message = format!(
+            "{cp} = {} and {rp} = {} add up to {:.3} s{scaled_note}, longer than the RR \
+             interval of {:.3} s at heart.rate_bpm = {}: shorten them{}",
+            fmt_num(given.contraction_s),
+            fmt_num(given.relaxation_s),
+            t.contraction_s + t.relaxation_s,
+            rr_s,
+            fmt_num(params.heart_rate_bpm),
+            if scaled {
+                " or lower the heart rate"
+            } else {
+                ", lower the heart rate or set heart.timing = \"scaled\""
+            }
+        );
+        c.fail_at(&involved, message);
+    }
 }
 
 /// Keys of another law than the one a valve (chamber, clip) uses are refused, not ignored: a
@@ -214,7 +339,6 @@ fn chamber(
     raw: &mut RawChamber,
     id: ChamberId,
     d: &ChamberParams,
-    rate_bpm: f64,
 ) -> ChamberParams {
     let key = |k: &str| format!("chambers.{}.{k}", id.key());
     let ea = c.num(&mut raw.ea, &key("ea"), d.ea_mmhg_per_ml, EA);
@@ -251,20 +375,6 @@ fn chamber(
     let (cp, rp) = (key("contraction_s"), key("relaxation_s"));
     let contraction_s = c.num(&mut raw.contraction_s, &cp, t.contraction_s, DURATION);
     let relaxation_s = c.num(&mut raw.relaxation_s, &rp, t.relaxation_s, DURATION);
-    let rr_s = 60.0 / rate_bpm;
-    let involved = [cp.as_str(), rp.as_str(), "heart.rate_bpm"];
-    if c.ok(&involved) && contraction_s + relaxation_s > rr_s * (1.0 + 1e-12) {
-        let message = format!(
-            "{cp} = {} and {rp} = {} add up to {:.3} s, longer than the RR interval of {:.3} s \
-             at heart.rate_bpm = {}: shorten them or lower the heart rate",
-            fmt_num(contraction_s),
-            fmt_num(relaxation_s),
-            contraction_s + relaxation_s,
-            rr_s,
-            fmt_num(rate_bpm)
-        );
-        c.fail_at(&involved, message);
-    }
     ChamberParams {
         ea_mmhg_per_ml: ea,
         passive,
@@ -310,8 +420,11 @@ fn valve(
         let k_open_per_mmhg_s = rate_constant(&mut raw.k_open, "k_open", orifice.k_open_per_mmhg_s);
         let k_close_per_mmhg_s =
             rate_constant(&mut raw.k_close, "k_close", orifice.k_close_per_mmhg_s);
+        let profile = regurgitant_profile(c, &mut raw.regurgitant_profile, id);
         ValveLaw::Orifice(OrificeParams {
             eroa_cm2,
+            profile,
+            leak_gain: 1.0,
             area_cm2,
             length_cm: c.num(
                 &mut raw.length_cm,
@@ -360,6 +473,26 @@ fn valve(
     }
 }
 
+/// `valves.mitral.regurgitant_profile`; the other valves' closed area is constant.
+fn regurgitant_profile(
+    c: &mut Checker,
+    slot: &mut Option<String>,
+    id: ValveId,
+) -> RegurgitantProfile {
+    let path = format!("valves.{}.regurgitant_profile", id.key());
+    if id != ValveId::Mitral {
+        if slot.is_some() {
+            let message = format!(
+                "{path} applies only to the mitral valve (valves.mitral.regurgitant_profile)"
+            );
+            c.fail(&path, message);
+        }
+        return RegurgitantProfile::Constant;
+    }
+    let name = c.choice(slot, &path, "constant", &RegurgitantProfile::NAMES);
+    RegurgitantProfile::from_name(name).unwrap_or(RegurgitantProfile::Constant)
+}
+
 /// A rate constant in the file's cm²/(dyn·s), from the internal 1/(mmHg·s) of a default.
 /// Rounded to 12 significant digits, so that Mynard's 0.02 reads back as 0.02 and converts to
 /// exactly the internal default again.
@@ -385,11 +518,27 @@ fn circulation(
         "circulation.pulmonary",
         [&d.pul_ar, &d.pul_ven],
     );
+    let systemic = raw.systemic.get_or_insert_default();
+    let sys_zc_mmhg_s_per_ml = c.num(
+        &mut systemic.z_ar,
+        "circulation.systemic.z_ar",
+        d.sys_zc_mmhg_s_per_ml,
+        ZC,
+    );
+    let pulmonary = raw.pulmonary.get_or_insert_default();
+    let pul_zc_mmhg_s_per_ml = c.num(
+        &mut pulmonary.z_ar,
+        "circulation.pulmonary.z_ar",
+        d.pul_zc_mmhg_s_per_ml,
+        ZC,
+    );
     CirculationParams {
         sys_ar,
         sys_ven,
         pul_ar,
         pul_ven,
+        sys_zc_mmhg_s_per_ml,
+        pul_zc_mmhg_s_per_ml,
     }
 }
 
@@ -548,7 +697,7 @@ mod tests {
             errs[0],
             "f.toml:3: chambers.lv.contraction_s = 0.25 and chambers.lv.relaxation_s = 0.4 add \
              up to 0.650 s, longer than the RR interval of 0.400 s at heart.rate_bpm = 150: \
-             shorten them or lower the heart rate"
+             shorten them, lower the heart rate or set heart.timing = \"scaled\""
         );
     }
 

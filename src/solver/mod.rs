@@ -4,7 +4,7 @@
 //! Why our own trait: the model only implements [`OdeSystem`]; the integrator behind
 //! [`Integrator`] can be swapped (a stiff method, a crate) without touching physics or metrics.
 //! Why our own DP5: the model is only mildly stiff, explicit DP5 is the fastest method on it
-//! (../shared/docs/crates-evaluation.md), and owning ~200 lines gives us allocation-free
+//! (docs/model.md, "Solver"), and owning ~200 lines gives us allocation-free
 //! fixed-size steps, state carried from beat to beat, dense output and pinned statistics without a
 //! young crate's API churn. Figures: README "Performance" (benches/model.rs).
 
@@ -76,6 +76,17 @@ pub struct SolverStats {
     pub accepted_steps: u64,
     pub rejected_steps: u64,
     pub rhs_evaluations: u64,
+}
+
+impl SolverStats {
+    /// The counters of two pieces of work together.
+    pub fn plus(&self, other: &SolverStats) -> SolverStats {
+        SolverStats {
+            accepted_steps: self.accepted_steps + other.accepted_steps,
+            rejected_steps: self.rejected_steps + other.rejected_steps,
+            rhs_evaluations: self.rhs_evaluations + other.rhs_evaluations,
+        }
+    }
 }
 
 /// Why integration stopped early.

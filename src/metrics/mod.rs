@@ -10,7 +10,10 @@
 use crate::beat::{Channel, SampledBeat};
 use crate::model::Circuit;
 use crate::units;
+use periodic::PeriodicGrid;
 use serde::{Deserialize, Serialize};
+
+pub mod periodic;
 
 /// Step of the grid on which metrics are computed (s).
 pub const METRICS_STEP_S: f64 = 5e-4;
@@ -90,17 +93,29 @@ pub struct Metrics {
     pub lv_esv_ml: f64,
     pub lv_stroke_volume_ml: f64,
     pub lv_ejection_fraction_pct: f64,
-    /// ∫ max(Q_AV, 0) dt (model-reference.md).
+    /// ∫ Q_AV dt: the net volume ejected into the aorta per beat, what reaches the body (equal
+    /// to the net mitral flow and the mean systemic flow at steady state).
     pub forward_stroke_volume_ml: f64,
-    /// ∫ Q_AV dt: forward flow less the aortic valve's closing backflow, what reaches the body
-    /// (equal to the net mitral flow at steady state).
-    pub net_forward_stroke_volume_ml: f64,
+    /// Net output: forward stroke volume × heart rate.
     pub cardiac_output_l_min: f64,
+    /// ∫ max(Q_AV, 0) dt: the gross volume through the aortic valve, before its closing
+    /// backflow.
+    pub aortic_ejected_volume_ml: f64,
+    /// ∫ max(−Q_AV, 0) dt: blood that flows back through the closing aortic valve.
+    pub aortic_backflow_ml: f64,
+    /// Duration of aortic forward flow (LVET).
+    pub lv_ejection_time_ms: f64,
+    /// From the onset of LV activation to aortic valve opening (PEP).
+    pub lv_pre_ejection_ms: f64,
     pub mitral_forward_volume_ml: f64,
     pub regurgitant_volume_ml: f64,
     pub regurgitant_fraction_pct: f64,
-    /// Echo-style EROA: RVol / VTI of the regurgitant jet.
+    /// Echo-style EROA: volume / VTI of the regurgitant jet (the run of regurgitant flow above
+    /// [`JET_FLOW_THRESHOLD`] of its peak and [`JET_FLOW_FLOOR_ML_S`], faster than
+    /// [`JET_MIN_VELOCITY_CM_S`]); 0 without a jet.
     pub eroa_cm2: f64,
+    /// Duration of that jet.
+    pub regurgitant_duration_ms: f64,
     pub mr_grade: MrGrade,
     pub mitral_mean_gradient_mmhg: f64,
     pub mitral_peak_gradient_mmhg: f64,
@@ -130,6 +145,25 @@ pub struct BeatContext {
     pub beats_to_steady_state: u32,
     pub converged: bool,
 }
+
+/// A mitral valve opened to less than this fraction of its largest area carries no inflow jet
+/// (the mean and peak gradients leave it out).
+pub const OPEN_AREA_FRACTION: f64 = 0.1;
+
+/// The filling period opens where the mitral inflow first rises above this fraction of its peak
+/// after the ejection.
+pub const FILLING_FLOW_THRESHOLD: f64 = 0.05;
+
+/// A jet is regurgitant flow faster than this (cm/s; 1.5 m/s is a 9 mmHg drop by 4v²) …
+pub const JET_MIN_VELOCITY_CM_S: f64 = 150.0;
+/// … while it exceeds this fraction of its peak …
+pub const JET_FLOW_THRESHOLD: f64 = 0.05;
+/// … and lasts at least this long (s): a few milliseconds of backflow through closing leaflets
+/// are the valve's closing volume, not a jet …
+pub const JET_MIN_DURATION_S: f64 = 0.02;
+/// … and this flow (mL/s), so that a competent valve's tiny leak and closing backflow are not a
+/// jet.
+pub const JET_FLOW_FLOOR_ML_S: f64 = 20.0;
 
 /// Trapezoidal integral of `f(row)` over the beat.
 fn integrate(beat: &SampledBeat, f: impl Fn(usize) -> f64) -> f64 {
@@ -166,6 +200,22 @@ fn integrate_where(beat: &SampledBeat, s: impl Fn(usize) -> f64, g: impl Fn(usiz
     sum
 }
 
+/// Index of the largest value (the first, on ties).
+fn argmax(xs: impl Iterator<Item = f64>) -> usize {
+    xs.enumerate()
+        .fold(
+            (0, f64::NEG_INFINITY),
+            |acc, (i, x)| if x > acc.1 { (i, x) } else { acc },
+        )
+        .0
+}
+
+/// The instant LV activation starts to rise (s into the beat): the last sample where it is zero
+/// before it becomes positive.
+fn beat_onset_s(beat: &SampledBeat) -> Option<f64> {
+    end_diastole_index(beat).map(|i| beat.t_s[i])
+}
+
 fn max_of(xs: impl Iterator<Item = f64>) -> f64 {
     xs.fold(f64::NEG_INFINITY, f64::max)
 }
@@ -196,8 +246,8 @@ impl Metrics {
         let q_mv = beat.col(Channel::QMv);
         let q_av = beat.col(Channel::QAv);
         let a_mv = beat.col(Channel::AreaMv);
-        let p_ao = beat.col(Channel::PArSys);
-        let p_pa = beat.col(Channel::PArPul);
+        let p_ao = beat.col(Channel::PAo);
+        let p_pa = beat.col(Channel::PPa);
         let mean = |c: Channel| {
             let col = beat.col(c);
             integrate(beat, |i| col[i]) / period
@@ -213,14 +263,27 @@ impl Metrics {
         let esv = min_of(v_lv.iter().copied());
         let sv = edv - esv;
 
-        let forward_sv = integrate_where(beat, |i| q_av[i], |i| q_av[i]);
-        let net_forward_sv = integrate(beat, |i| q_av[i]);
+        let grid = PeriodicGrid::new(&beat.t_s, period);
+        let ejected = integrate_where(beat, |i| q_av[i], |i| q_av[i]);
+        let forward_sv = integrate(beat, |i| q_av[i]);
+        let backflow = integrate_where(beat, |i| -q_av[i], |i| -q_av[i]);
         let mitral_fwd = integrate_where(beat, |i| q_mv[i], |i| q_mv[i]);
         let rvol = integrate_where(beat, |i| -q_mv[i], |i| -q_mv[i]);
         let rf = if mitral_fwd > 0.0 {
             100.0 * rvol / mitral_fwd
         } else {
             0.0
+        };
+
+        // Ejection: the run of aortic forward flow around its peak.
+        let i_av_peak = argmax(q_av.iter().copied());
+        let ejection = grid.positive_run(|i| q_av[i], i_av_peak as isize);
+        let (lvet_s, pep_s) = match ejection {
+            Some((open, close)) => {
+                let onset = beat_onset_s(beat).unwrap_or(0.0);
+                ((close - open), (open - onset).rem_euclid(period))
+            }
+            None => (0.0, 0.0),
         };
 
         // Jet velocity: Q/A through an orifice, Bernoulli from ΔP through a diode.
@@ -231,26 +294,82 @@ impl Metrics {
                 units::bernoulli_velocity_cm_s(p_lv[i] - p_la[i])
             }
         };
-        let vti_cm = integrate_where(beat, |i| -q_mv[i], jet_velocity_cm_s);
-        let eroa = if vti_cm > 0.0 { rvol / vti_cm } else { 0.0 };
-
-        let filling = |i: usize| q_mv[i] > 0.0;
-        let filling_time = integrate_where(beat, |i| q_mv[i], |_| 1.0);
-        let gradient_integral = integrate_where(beat, |i| q_mv[i], |i| p_la[i] - p_lv[i]);
-        let mean_gradient = if filling_time > 0.0 {
-            gradient_integral / filling_time
-        } else {
-            0.0
+        // The jet: the run of regurgitant flow above the detection threshold around its peak,
+        // what a CW Doppler trace shows. Its VTI, its duration and the EROA = jet volume / VTI
+        // are taken over it, so that a competent orifice's high-velocity trickle (a late-systolic
+        // leak's early systole, a closed valve's 1e-3 cm²) is not counted as a jet.
+        // A jet is fast: flow that an open or closing valve lets back at low velocity (the
+        // closing volume) is not one. `jet_flow` is −Q where the velocity exceeds
+        // JET_MIN_VELOCITY_CM_S, else 0.
+        let is_jet = |i: usize| jet_velocity_cm_s(i) >= JET_MIN_VELOCITY_CM_S;
+        let jet_flow = |i: usize| if is_jet(i) { (-q_mv[i]).max(0.0) } else { 0.0 };
+        let peak_jet = max_of((0..beat.len()).map(jet_flow));
+        let jet_threshold = (JET_FLOW_THRESHOLD * peak_jet).max(JET_FLOW_FLOOR_ML_S);
+        // Positive inside the jet: the flow above the threshold and above what the orifice
+        // carries at the minimum velocity (A·v_min), both in mL/s.
+        let above_jet = |i: usize| {
+            let slow = if a_mv[i].is_finite() {
+                a_mv[i] * JET_MIN_VELOCITY_CM_S
+            } else {
+                0.0
+            };
+            -q_mv[i] - jet_threshold.max(slow)
         };
-        let peak_gradient = max_of(
-            (0..beat.len())
-                .filter(|&i| filling(i))
-                .map(|i| p_la[i] - p_lv[i]),
-        )
-        .max(0.0);
-        let mva = {
-            let m = max_of((0..beat.len()).filter(|&i| filling(i)).map(|i| a_mv[i]));
-            m.is_finite().then_some(m)
+        let i_jet_peak = argmax((0..beat.len()).map(jet_flow)) as isize;
+        let (eroa, regurgitant_duration_s) = match grid.positive_run(above_jet, i_jet_peak) {
+            Some((start, end)) if end - start >= JET_MIN_DURATION_S => {
+                let vti_cm = grid.integrate(jet_velocity_cm_s, start, end);
+                let jet_ml = grid.integrate(|i| -q_mv[i], start, end);
+                let eroa = if vti_cm > 0.0 { jet_ml / vti_cm } else { 0.0 };
+                (eroa, end - start)
+            }
+            _ => (0.0, 0.0),
+        };
+
+        // Filling: one period per beat, from mitral opening — the first rise of the inflow above
+        // FILLING_FLOW_THRESHOLD of its peak after the ejection (the E wave, always there and
+        // steep) — to end-diastole, the onset of LV contraction. Both ends move continuously
+        // with the parameters, so a small A wave that appears, vanishes or straddles the
+        // onset, diastasis, or ringing at closure do not make the mean jump (an end placed by
+        // the inflow itself did, by up to 50 % between rates 1 bpm apart). The
+        // gradient is what echo reports: the simplified Bernoulli drop of the inflow velocity,
+        // ρ/2·(Q/A)², zero where there is no inflow; a diode has no area: its drop p_LA − p_LV.
+        let peak_inflow = max_of(q_mv.iter().copied()).max(0.0);
+        let filling_threshold = FILLING_FLOW_THRESHOLD * peak_inflow;
+        let i_mv_peak = argmax(q_mv.iter().copied()) as isize;
+        let onset = beat_onset_s(beat);
+        let filling = match (ejection, onset) {
+            (Some((_, ao_close)), Some(onset)) => grid
+                .first_rise_after(|i| q_mv[i] - filling_threshold, ao_close)
+                .and_then(|open| {
+                    let onset = onset + period * ((open - onset) / period).ceil();
+                    (onset > open).then_some((open, onset))
+                }),
+            _ => grid.positive_run(|i| q_mv[i] - filling_threshold, i_mv_peak),
+        };
+        // The leaflet-tip velocity of an open valve: a nearly shut valve (below
+        // OPEN_AREA_FRACTION of its largest area) has no inflow jet, whatever trickle the
+        // inertia of the column still pushes through it.
+        let largest_area = max_of(a_mv.iter().copied());
+        let inflow_gradient = |i: usize| {
+            if a_mv[i].is_finite() {
+                if a_mv[i] < OPEN_AREA_FRACTION * largest_area {
+                    return 0.0;
+                }
+                let q = q_mv[i].max(0.0);
+                units::bernoulli_mmhg_s2_per_ml2(a_mv[i]) * q * q
+            } else {
+                (p_la[i] - p_lv[i]).max(0.0)
+            }
+        };
+        let (mean_gradient, peak_gradient, mva) = match filling {
+            Some((open, close)) if close > open => {
+                let mean = grid.integrate(inflow_gradient, open, close) / (close - open);
+                let peak = grid.max_between(inflow_gradient, open, close).max(0.0);
+                let area = grid.max_between(|i| a_mv[i], open, close);
+                (mean, peak, area.is_finite().then_some(area))
+            }
+            _ => (0.0, 0.0, None),
         };
         // v-wave: the LA peak while the LV pressure is above the LA (ventricular systole),
         // which excludes the a-wave of atrial contraction.
@@ -260,7 +379,7 @@ impl Metrics {
                 .map(|i| p_la[i]),
         );
 
-        let map = mean(Channel::PArSys);
+        let map = mean(Channel::PAo);
         let cardiac_output = units::l_per_min(forward_sv, ctx.heart_rate_bpm);
         let svr_mmhg_s_ml = (map - mean(Channel::PRa)) / (cardiac_output * 1000.0 / 60.0);
 
@@ -271,12 +390,16 @@ impl Metrics {
             lv_stroke_volume_ml: sv,
             lv_ejection_fraction_pct: 100.0 * sv / edv,
             forward_stroke_volume_ml: forward_sv,
-            net_forward_stroke_volume_ml: net_forward_sv,
             cardiac_output_l_min: cardiac_output,
+            aortic_ejected_volume_ml: ejected,
+            aortic_backflow_ml: backflow,
+            lv_ejection_time_ms: 1000.0 * lvet_s,
+            lv_pre_ejection_ms: 1000.0 * pep_s,
             mitral_forward_volume_ml: mitral_fwd,
             regurgitant_volume_ml: rvol,
             regurgitant_fraction_pct: rf,
             eroa_cm2: eroa,
+            regurgitant_duration_ms: 1000.0 * regurgitant_duration_s,
             mr_grade: MrGrade::classify(eroa, rvol, rf),
             mitral_mean_gradient_mmhg: mean_gradient,
             mitral_peak_gradient_mmhg: peak_gradient,
@@ -289,7 +412,7 @@ impl Metrics {
             aortic_pressure_diastolic_mmhg: min_of(p_ao.iter().copied()),
             aortic_pressure_mean_mmhg: map,
             pulmonary_artery_systolic_mmhg: max_of(p_pa.iter().copied()),
-            pulmonary_artery_mean_mmhg: mean(Channel::PArPul),
+            pulmonary_artery_mean_mmhg: mean(Channel::PPa),
             pulmonary_venous_mean_mmhg: mean(Channel::PVenPul),
             systemic_vascular_resistance_dyn_s_cm5: units::resistance_dyn_s_cm5(svr_mmhg_s_ml),
             blood_volume_ml: ctx.blood_volume_ml,
