@@ -5,9 +5,13 @@
 //! writers.
 
 use crate::cli::PlotChoice;
+use crate::output::lock::{self, LockError};
 use crate::output::metrics_json::{self, MetricsFile, ScenarioInfo};
+use crate::output::staging::Staging;
 use crate::output::{summary, waveforms_csv};
-use crate::plot::{self, AnyPlotKind, ImageFormat, PlotError, PlotOptions, SweepPlotRequest};
+use crate::plot::{
+    self, AnyPlotKind, ImageFormat, PlotError, PlotKind, PlotOptions, SweepPlotRequest,
+};
 use crate::scenario::{self, Scenario, ScenarioError};
 use crate::simulate::{Comparison, RunError};
 use std::fs;
@@ -41,6 +45,9 @@ pub enum CommandError {
     Plot(#[from] PlotError),
     #[error("--out names one file: use it with a single plot kind, not `all`")]
     OutWithAll,
+    /// The output directory is in use by another process (or cannot be locked).
+    #[error("{0}")]
+    Lock(#[from] LockError),
 }
 
 impl CommandError {
@@ -53,6 +60,7 @@ impl CommandError {
             } => exit_code::BAD_INPUT,
             CommandError::Run { .. } => exit_code::SOLVER_FAILURE,
             CommandError::Write { .. } => exit_code::IO,
+            CommandError::Lock(e) => e.exit_code(),
             CommandError::Plot(PlotError::Write { .. } | PlotError::Draw { .. }) => exit_code::IO,
             CommandError::Plot(_) | CommandError::OutWithAll => exit_code::BAD_INPUT,
         }
@@ -66,6 +74,8 @@ pub struct RunOutcome {
     pub result: Comparison,
     /// Figures drawn next to the outputs.
     pub plots: Vec<PathBuf>,
+    /// Outputs of an earlier run that were in the directory and are now replaced or removed.
+    pub replaced: Vec<String>,
 }
 
 impl RunOutcome {
@@ -107,6 +117,12 @@ pub fn run(opts: &RunOptions<'_>, mut stdout: impl Write) -> Result<RunOutcome, 
         plots: plot_format,
     } = *opts;
     let scenario = scenario::load(scenario_path, sets)?;
+    let out_dir = out
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| Path::new("output").join(&scenario.name));
+    // The directory is checked and locked before simulating: a second run into it is refused
+    // at once, not after minutes of work.
+    let _lock = lock::create_and_lock(&out_dir)?;
     let run_failed = |source| CommandError::Run {
         scenario: scenario.name.clone(),
         source,
@@ -118,33 +134,28 @@ pub fn run(opts: &RunOptions<'_>, mut stdout: impl Write) -> Result<RunOutcome, 
         .as_ref()
         .map(|p| p.sim.waveforms(scenario.waveform_step_s));
 
-    let out_dir = out
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| Path::new("output").join(&scenario.name));
-    fs::create_dir_all(&out_dir).map_err(write_err(&out_dir))?;
-
-    let resolved_path = out_dir.join(RESOLVED_SCENARIO_FILE);
-    fs::write(&resolved_path, &scenario.resolved_toml).map_err(write_err(&resolved_path))?;
-
+    // Everything is written into a staging directory and moved into place as one set.
+    let staging = Staging::new(&out_dir).map_err(write_err(&out_dir))?;
+    let stage = staging.path();
+    write_file(&stage.join(RESOLVED_SCENARIO_FILE), |w| {
+        w.write_all(scenario.resolved_toml.as_bytes())
+    })?;
+    let mut beats = vec![("pre", &pre_waveforms)];
+    beats.extend(post_waveforms.as_ref().map(|b| ("post", b)));
+    write_file(&stage.join(WAVEFORMS_FILE), |w| {
+        waveforms_csv::write(&beats, w)
+    })?;
     let file = MetricsFile::new(
         scenario_info(&scenario),
         &scenario.sha256,
         &scenario.solver,
         &result,
     );
-    write_file(&out_dir.join(METRICS_FILE), |w| {
-        metrics_json::write(&file, w)
-    })?;
+    write_file(&stage.join(METRICS_FILE), |w| metrics_json::write(&file, w))?;
 
-    let mut beats = vec![("pre", &pre_waveforms)];
-    beats.extend(post_waveforms.as_ref().map(|b| ("post", b)));
-    write_file(&out_dir.join(WAVEFORMS_FILE), |w| {
-        waveforms_csv::write(&beats, w)
-    })?;
-
-    let plots = match plot_format {
+    let staged_plots = match plot_format {
         Some(format) => plot::render_all(
-            &out_dir,
+            stage,
             &PlotOptions {
                 format,
                 ..PlotOptions::default()
@@ -152,6 +163,14 @@ pub fn run(opts: &RunOptions<'_>, mut stdout: impl Write) -> Result<RunOutcome, 
         )?,
         None => Vec::new(),
     };
+    let plots = staged_plots
+        .iter()
+        .filter_map(|p| p.file_name())
+        .map(|name| out_dir.join(name))
+        .collect();
+    let replaced = staging
+        .commit(&run_output_names(), METRICS_FILE)
+        .map_err(write_err(&out_dir))?;
 
     if !quiet {
         let stdout_err = write_err(Path::new("stdout"));
@@ -163,14 +182,38 @@ pub fn run(opts: &RunOptions<'_>, mut stdout: impl Write) -> Result<RunOutcome, 
                     &mut stdout,
                 )
             })
-            .and_then(|()| writeln!(stdout, "\nOutputs in {}", out_dir.display()))
+            .and_then(|()| {
+                writeln!(stdout, "\nOutputs in {}", out_dir.display())?;
+                if !replaced.is_empty() {
+                    writeln!(
+                        stdout,
+                        "(replaced the earlier outputs there: {})",
+                        replaced.join(", ")
+                    )?;
+                }
+                Ok(())
+            })
             .map_err(stdout_err)?;
     }
     Ok(RunOutcome {
         out_dir,
         result,
         plots,
+        replaced,
     })
+}
+
+/// Every file name `run` may write into its output directory: the data files and each figure
+/// in each format. Those a run does not write again are removed, so no figure of an earlier run
+/// stays beside a later run's data.
+pub fn run_output_names() -> Vec<String> {
+    let mut names: Vec<String> = [METRICS_FILE, WAVEFORMS_FILE, RESOLVED_SCENARIO_FILE]
+        .map(String::from)
+        .into();
+    for kind in PlotKind::ALL {
+        names.extend(ImageFormat::ALL.map(|format| format!("{kind}.{format}")));
+    }
+    names
 }
 
 /// What `mitralsim plot` draws.
@@ -305,19 +348,12 @@ fn print_run_header(s: &Scenario, result: &Comparison, mut out: impl Write) -> i
     writeln!(out)
 }
 
-/// Create `path` and hand a buffered writer to `write`.
+/// Write `path` atomically (see [`crate::output::atomic`]) with a buffered writer.
 fn write_file(
     path: &Path,
     write: impl FnOnce(&mut io::BufWriter<fs::File>) -> io::Result<()>,
 ) -> Result<(), CommandError> {
-    let err = |source| CommandError::Write {
-        path: path.to_path_buf(),
-        source,
-    };
-    let file = fs::File::create(path).map_err(err)?;
-    let mut w = io::BufWriter::new(file);
-    write(&mut w).map_err(err)?;
-    w.flush().map_err(err)
+    crate::output::atomic::write_atomic(path, write).map_err(write_err(path))
 }
 
 /// `mitralsim validate`: load and check; returns the scenario for a one-line report.
