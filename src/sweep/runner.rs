@@ -243,11 +243,16 @@ pub fn sweep(opts: &SweepOptions, stop: &AtomicBool) -> Result<SweepOutcome, Swe
         let writer = scope.spawn(|| write_rows(rx, file, len, &progress, &halt));
         let (spec, seed) = (&spec, seed.as_ref());
         let done = done.as_ref();
-        pool.install(|| {
+        // try_for_each: once stopped, the chunks not yet begun are skipped, not visited one by
+        // one (a huge sweep has ~10^17 of them).
+        let _stopped = pool.install(|| {
             (0..chunk_count(spec.points.len(), spec.chunk_points))
                 .into_par_iter()
                 .filter(|&c| pending_chunk(c, shard, done))
-                .for_each_with(tx, |tx, c| {
+                .try_for_each_with(tx, |tx, c| {
+                    if should_stop() {
+                        return Err(());
+                    }
                     chain::run_chunk(spec, seed, c, &should_stop, |index, values, result| {
                         if done.is_some_and(|d| d.contains(index)) {
                             return true; // resumed: the row is there, bit for bit this one
@@ -266,7 +271,8 @@ pub fn sweep(opts: &SweepOptions, stop: &AtomicBool) -> Result<SweepOutcome, Swe
                         }
                         tx.send(Row::new(index, values, result)).is_ok()
                     });
-                });
+                    Ok(())
+                })
         });
         writer.join().expect("the writer thread does not panic")
     });
