@@ -8,7 +8,7 @@ use crate::cli::PlotChoice;
 use crate::output::lock::{self, LockError};
 use crate::output::metrics_json::{self, MetricsFile, ScenarioInfo};
 use crate::output::staging::Staging;
-use crate::output::{summary, waveforms_csv};
+use crate::output::{summary, validity, waveforms_csv};
 use crate::plot::{
     self, AnyPlotKind, ImageFormat, PlotError, PlotKind, PlotOptions, SweepPlotRequest,
 };
@@ -176,11 +176,12 @@ pub fn run(opts: &RunOptions<'_>, mut stdout: impl Write) -> Result<RunOutcome, 
         let stdout_err = write_err(Path::new("stdout"));
         print_run_header(&scenario, &result, &mut stdout)
             .and_then(|()| {
-                summary::write(
-                    &result.pre.metrics,
-                    result.post.as_ref().map(|p| &p.sim.metrics),
-                    &mut stdout,
-                )
+                let pre = validity::undefined_as_nan(&result.pre.metrics);
+                let post = result
+                    .post
+                    .as_ref()
+                    .map(|p| validity::undefined_as_nan(&p.sim.metrics));
+                summary::write(&pre, post.as_ref(), &mut stdout)
             })
             .and_then(|()| {
                 writeln!(stdout, "\nOutputs in {}", out_dir.display())?;

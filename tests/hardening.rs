@@ -826,3 +826,36 @@ fn messages_name_what_is_wrong() {
                 .and(predicate::str::contains("NaN").not()),
         );
 }
+
+/// Undefined metrics are `null` in metrics.json (with a reason in `undefined`, unit-tested in
+/// src/output/validity.rs); readers accept them: `plot` draws a run whose metrics.json has
+/// them.
+#[test]
+fn null_metrics_are_read_back_by_plot() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("run");
+    mitralsim()
+        .args(["run", "-q", "--no-plots", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let path = out.join("metrics.json");
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
+    for state in ["pre", "post"] {
+        for key in [
+            "lv_esv_ml",
+            "lv_ejection_fraction_pct",
+            "regurgitant_fraction_pct",
+        ] {
+            doc[state][key] = serde_json::Value::Null;
+        }
+    }
+    fs::write(&path, doc.to_string()).unwrap();
+    mitralsim()
+        .args(["plot", "all"])
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("bars.png"));
+}

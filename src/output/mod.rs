@@ -10,4 +10,5 @@ pub mod lock;
 pub mod metrics_json;
 pub mod staging;
 pub mod summary;
+pub mod validity;
 pub mod waveforms_csv;

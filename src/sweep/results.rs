@@ -162,10 +162,9 @@ impl Row {
 }
 
 /// Every metric as a cell: numbers in shortest round-trip form, `null` (a non-finite number, a
-/// diode's valve area) as an empty cell, as in metrics.json.
+/// diode's valve area, a metric undefined for the state) as an empty cell, as in metrics.json.
 fn metric_cells(m: &Metrics, out: &mut Vec<String>) {
-    let value = serde_json::to_value(m).expect("metrics serialise");
-    let map = value.as_object().expect("metrics are a JSON object");
+    let map = crate::output::validity::defined_json(m);
     for key in metric_keys() {
         out.push(match map.get(*key) {
             Some(serde_json::Value::Number(n)) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
