@@ -7,6 +7,7 @@
 use crate::cli::PlotChoice;
 use crate::output::lock::{self, LockError};
 use crate::output::metrics_json::{self, MetricsFile, ScenarioInfo};
+use crate::output::run_progress::RunProgress;
 use crate::output::staging::Staging;
 use crate::output::{summary, validity, waveforms_csv};
 use crate::plot::{
@@ -127,7 +128,12 @@ pub fn run(opts: &RunOptions<'_>, mut stdout: impl Write) -> Result<RunOutcome, 
         scenario: scenario.name.clone(),
         source,
     };
-    let result = Comparison::run(&scenario).map_err(run_failed)?;
+    // A progress line on a terminal for long runs (not with --quiet).
+    let progress =
+        (!quiet).then(|| RunProgress::start(scenario.solver.max_beats, scenario.solver.tol_ml));
+    let result = Comparison::run(&scenario).map_err(run_failed);
+    drop(progress); // stops the line before the summary is printed
+    let result = result?;
     let pre_waveforms = result.pre.waveforms(scenario.waveform_step_s);
     let post_waveforms = result
         .post

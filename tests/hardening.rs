@@ -859,3 +859,44 @@ fn null_metrics_are_read_back_by_plot() {
         .success()
         .stdout(predicate::str::contains("bars.png"));
 }
+
+/// Case 13: a long single run shows a progress line (beats done, last change) on a terminal;
+/// `script` gives it one (skipped where `script` is not installed). Pipes get no line.
+#[test]
+fn case13_a_long_run_shows_its_progress_on_a_terminal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let command = format!(
+        "'{}' run --set solver.max_beats=12000 --set solver.steady_tol_ml=1e-12 --no-plots \
+         --out '{}'",
+        binary().display(),
+        tmp.path().join("run").display()
+    );
+    let Ok(out) = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .output()
+    else {
+        eprintln!("skipped: `script` is not installed");
+        return;
+    };
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(4), "{text}");
+    assert!(
+        text.contains("simulating: beat ") && text.contains(" of at most 12000, last change "),
+        "{text}"
+    );
+    // Not on a pipe.
+    mitralsim()
+        .args([
+            "run",
+            "--set",
+            "solver.max_beats=2500",
+            "--set",
+            "solver.steady_tol_ml=1e-12",
+            "--no-plots",
+            "--out",
+        ])
+        .arg(tmp.path().join("piped"))
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains("simulating:").not());
+}

@@ -8,6 +8,7 @@
 pub mod atomic;
 pub mod lock;
 pub mod metrics_json;
+pub mod run_progress;
 pub mod staging;
 pub mod summary;
 pub mod validity;
