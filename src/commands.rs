@@ -36,8 +36,13 @@ pub mod exit_code {
 pub enum CommandError {
     #[error("{0}")]
     Scenario(#[from] ScenarioError),
-    #[error("unknown preset {name:?}; built-in presets: {available}")]
-    UnknownPreset { name: String, available: String },
+    #[error("unknown preset {name:?}{hint}; built-in presets: {available}")]
+    UnknownPreset {
+        name: String,
+        /// ` (names are lower case: did you mean "normal"?)` when only the case differs.
+        hint: String,
+        available: String,
+    },
     #[error("the simulation failed for scenario {scenario}: {source}")]
     Run { scenario: String, source: RunError },
     #[error("cannot write {}: {source}", path.display())]
@@ -392,6 +397,11 @@ pub fn presets(name: Option<&str>, mut out: impl Write) -> Result<(), CommandErr
                     .find(|(p, _)| *p == n)
                     .ok_or_else(|| CommandError::UnknownPreset {
                         name: n.to_string(),
+                        hint: all
+                            .iter()
+                            .find(|(p, _)| p.eq_ignore_ascii_case(n))
+                            .map(|(p, _)| format!(" (names are lower case: did you mean {p:?}?)"))
+                            .unwrap_or_default(),
                         available: all.iter().map(|(p, _)| *p).collect::<Vec<_>>().join(", "),
                     })?;
             out.write_all(text.as_bytes()).map_err(stdout_err)?;

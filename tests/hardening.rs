@@ -808,6 +808,15 @@ fn messages_name_what_is_wrong() {
             .code(2)
             .stderr(predicate::str::contains("is a symbolic link to nothing"));
     }
+    // A preset name in the wrong case: the hint says so.
+    mitralsim()
+        .args(["presets", "NORMAL"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "unknown preset \"NORMAL\" (names are lower case: did you mean \"normal\"?)",
+        ));
+    // A damaged resume row is reported at its own line (the header is line 1): see case 5.
     // linspace ends whose difference overflows: finite values, checked, never "NaN".
     let sweep = sweep_file(
         tmp.path(),
