@@ -272,6 +272,7 @@ pub fn plot(req: PlotRequest<'_>) -> Result<Vec<PathBuf>, CommandError> {
             let file = out
                 .map(Path::to_path_buf)
                 .unwrap_or_else(|| input_dir.join(format!("{kind}.{format}")));
+            check_figure_path(&file)?;
             match kind {
                 AnyPlotKind::Run(kind) => plot::render(kind, input_dir, &file, &opts)?,
                 AnyPlotKind::Sweep(kind) => {
@@ -286,6 +287,25 @@ pub fn plot(req: PlotRequest<'_>) -> Result<Vec<PathBuf>, CommandError> {
             }
             Ok(vec![file])
         }
+    }
+}
+
+/// A figure's file must be creatable: said plainly before drawing, rather than as the image
+/// encoder's error.
+fn check_figure_path(file: &Path) -> Result<(), CommandError> {
+    let refuse = |why: String| CommandError::Write {
+        path: file.to_path_buf(),
+        source: io::Error::other(why),
+    };
+    if file.is_dir() {
+        return Err(refuse("it is a directory".into()));
+    }
+    match file.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(dir) if !dir.is_dir() => Err(refuse(format!(
+            "the directory {} does not exist",
+            dir.display()
+        ))),
+        _ => Ok(()),
     }
 }
 

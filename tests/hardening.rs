@@ -808,6 +808,34 @@ fn messages_name_what_is_wrong() {
             .code(2)
             .stderr(predicate::str::contains("is a symbolic link to nothing"));
     }
+    // plot --out where no file can go: said plainly, not as the image encoder's debug dump.
+    let run = tmp.path().join("run");
+    mitralsim()
+        .args(["run", "-q", "--no-plots", "--out"])
+        .arg(&run)
+        .assert()
+        .success();
+    mitralsim()
+        .args(["plot", "pv-loop"])
+        .arg(&run)
+        .arg("--out")
+        .arg(tmp.path().join("missing/pv.png"))
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("pv.png: the directory ")
+                .and(predicate::str::contains("missing does not exist"))
+                .and(predicate::str::contains("Os {").not()),
+        );
+    fs::create_dir(tmp.path().join("d.png")).unwrap();
+    mitralsim()
+        .args(["plot", "pv-loop"])
+        .arg(&run)
+        .arg("--out")
+        .arg(tmp.path().join("d.png"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("d.png: it is a directory"));
     // A preset name in the wrong case: the hint says so.
     mitralsim()
         .args(["presets", "NORMAL"])
