@@ -642,7 +642,7 @@ fn case9_closed_or_full_stdout_is_exit_1_not_a_panic() {
         for command in commands {
             // The reader of the pipe has exited before mitralsim writes.
             let line =
-                format!("set -o pipefail; {{ sleep 0.3; exec {bin} {command}; }} {redirect}");
+                format!("set -o pipefail; {{ sleep 0.5; exec {bin} {command}; }} {redirect}");
             let out = std::process::Command::new("bash")
                 .args(["-c", &line])
                 .output()
