@@ -5,9 +5,14 @@
 //! writers.
 
 use crate::cli::PlotChoice;
+use crate::output::lock::{self, LockError};
 use crate::output::metrics_json::{self, MetricsFile, ScenarioInfo};
-use crate::output::{summary, waveforms_csv};
-use crate::plot::{self, AnyPlotKind, ImageFormat, PlotError, PlotOptions, SweepPlotRequest};
+use crate::output::run_progress::RunProgress;
+use crate::output::staging::Staging;
+use crate::output::{summary, validity, waveforms_csv};
+use crate::plot::{
+    self, AnyPlotKind, ImageFormat, PlotError, PlotKind, PlotOptions, SweepPlotRequest,
+};
 use crate::scenario::{self, Scenario, ScenarioError};
 use crate::simulate::{Comparison, RunError};
 use std::fs;
@@ -31,8 +36,13 @@ pub mod exit_code {
 pub enum CommandError {
     #[error("{0}")]
     Scenario(#[from] ScenarioError),
-    #[error("unknown preset {name:?}; built-in presets: {available}")]
-    UnknownPreset { name: String, available: String },
+    #[error("unknown preset {name:?}{hint}; built-in presets: {available}")]
+    UnknownPreset {
+        name: String,
+        /// ` (names are lower case: did you mean "normal"?)` when only the case differs.
+        hint: String,
+        available: String,
+    },
     #[error("the simulation failed for scenario {scenario}: {source}")]
     Run { scenario: String, source: RunError },
     #[error("cannot write {}: {source}", path.display())]
@@ -41,6 +51,9 @@ pub enum CommandError {
     Plot(#[from] PlotError),
     #[error("--out names one file: use it with a single plot kind, not `all`")]
     OutWithAll,
+    /// The output directory is in use by another process (or cannot be locked).
+    #[error("{0}")]
+    Lock(#[from] LockError),
 }
 
 impl CommandError {
@@ -53,6 +66,7 @@ impl CommandError {
             } => exit_code::BAD_INPUT,
             CommandError::Run { .. } => exit_code::SOLVER_FAILURE,
             CommandError::Write { .. } => exit_code::IO,
+            CommandError::Lock(e) => e.exit_code(),
             CommandError::Plot(PlotError::Write { .. } | PlotError::Draw { .. }) => exit_code::IO,
             CommandError::Plot(_) | CommandError::OutWithAll => exit_code::BAD_INPUT,
         }
@@ -66,6 +80,8 @@ pub struct RunOutcome {
     pub result: Comparison,
     /// Figures drawn next to the outputs.
     pub plots: Vec<PathBuf>,
+    /// Outputs of an earlier run that were in the directory and are now replaced or removed.
+    pub replaced: Vec<String>,
 }
 
 impl RunOutcome {
@@ -107,44 +123,50 @@ pub fn run(opts: &RunOptions<'_>, mut stdout: impl Write) -> Result<RunOutcome, 
         plots: plot_format,
     } = *opts;
     let scenario = scenario::load(scenario_path, sets)?;
+    let out_dir = out
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| Path::new("output").join(&scenario.name));
+    // The directory is checked and locked before simulating: a second run into it is refused
+    // at once, not after minutes of work.
+    let _lock = lock::create_and_lock(&out_dir)?;
     let run_failed = |source| CommandError::Run {
         scenario: scenario.name.clone(),
         source,
     };
-    let result = Comparison::run(&scenario).map_err(run_failed)?;
+    // A progress line on a terminal for long runs (not with --quiet).
+    let progress =
+        (!quiet).then(|| RunProgress::start(scenario.solver.max_beats, scenario.solver.tol_ml));
+    let result = Comparison::run(&scenario).map_err(run_failed);
+    drop(progress); // stops the line before the summary is printed
+    let result = result?;
     let pre_waveforms = result.pre.waveforms(scenario.waveform_step_s);
     let post_waveforms = result
         .post
         .as_ref()
         .map(|p| p.sim.waveforms(scenario.waveform_step_s));
 
-    let out_dir = out
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| Path::new("output").join(&scenario.name));
-    fs::create_dir_all(&out_dir).map_err(write_err(&out_dir))?;
-
-    let resolved_path = out_dir.join(RESOLVED_SCENARIO_FILE);
-    fs::write(&resolved_path, &scenario.resolved_toml).map_err(write_err(&resolved_path))?;
-
+    // Everything is written into a staging directory and moved into place as one set.
+    let staging = Staging::new(&out_dir).map_err(write_err(&out_dir))?;
+    let stage = staging.path();
+    write_file(&stage.join(RESOLVED_SCENARIO_FILE), |w| {
+        w.write_all(scenario.resolved_toml.as_bytes())
+    })?;
+    let mut beats = vec![("pre", &pre_waveforms)];
+    beats.extend(post_waveforms.as_ref().map(|b| ("post", b)));
+    write_file(&stage.join(WAVEFORMS_FILE), |w| {
+        waveforms_csv::write(&beats, w)
+    })?;
     let file = MetricsFile::new(
         scenario_info(&scenario),
         &scenario.sha256,
         &scenario.solver,
         &result,
     );
-    write_file(&out_dir.join(METRICS_FILE), |w| {
-        metrics_json::write(&file, w)
-    })?;
+    write_file(&stage.join(METRICS_FILE), |w| metrics_json::write(&file, w))?;
 
-    let mut beats = vec![("pre", &pre_waveforms)];
-    beats.extend(post_waveforms.as_ref().map(|b| ("post", b)));
-    write_file(&out_dir.join(WAVEFORMS_FILE), |w| {
-        waveforms_csv::write(&beats, w)
-    })?;
-
-    let plots = match plot_format {
+    let staged_plots = match plot_format {
         Some(format) => plot::render_all(
-            &out_dir,
+            stage,
             &PlotOptions {
                 format,
                 ..PlotOptions::default()
@@ -152,25 +174,58 @@ pub fn run(opts: &RunOptions<'_>, mut stdout: impl Write) -> Result<RunOutcome, 
         )?,
         None => Vec::new(),
     };
+    let plots = staged_plots
+        .iter()
+        .filter_map(|p| p.file_name())
+        .map(|name| out_dir.join(name))
+        .collect();
+    let replaced = staging
+        .commit(&run_output_names(), METRICS_FILE)
+        .map_err(write_err(&out_dir))?;
 
     if !quiet {
         let stdout_err = write_err(Path::new("stdout"));
         print_run_header(&scenario, &result, &mut stdout)
             .and_then(|()| {
-                summary::write(
-                    &result.pre.metrics,
-                    result.post.as_ref().map(|p| &p.sim.metrics),
-                    &mut stdout,
-                )
+                let pre = validity::undefined_as_nan(&result.pre.metrics);
+                let post = result
+                    .post
+                    .as_ref()
+                    .map(|p| validity::undefined_as_nan(&p.sim.metrics));
+                summary::write(&pre, post.as_ref(), &mut stdout)
             })
-            .and_then(|()| writeln!(stdout, "\nOutputs in {}", out_dir.display()))
+            .and_then(|()| {
+                writeln!(stdout, "\nOutputs in {}", out_dir.display())?;
+                if !replaced.is_empty() {
+                    writeln!(
+                        stdout,
+                        "(replaced the earlier outputs there: {})",
+                        replaced.join(", ")
+                    )?;
+                }
+                Ok(())
+            })
             .map_err(stdout_err)?;
     }
     Ok(RunOutcome {
         out_dir,
         result,
         plots,
+        replaced,
     })
+}
+
+/// Every file name `run` may write into its output directory: the data files and each figure
+/// in each format. Those a run does not write again are removed, so no figure of an earlier run
+/// stays beside a later run's data.
+pub fn run_output_names() -> Vec<String> {
+    let mut names: Vec<String> = [METRICS_FILE, WAVEFORMS_FILE, RESOLVED_SCENARIO_FILE]
+        .map(String::from)
+        .into();
+    for kind in PlotKind::ALL {
+        names.extend(ImageFormat::ALL.map(|format| format!("{kind}.{format}")));
+    }
+    names
 }
 
 /// What `mitralsim plot` draws.
@@ -217,6 +272,7 @@ pub fn plot(req: PlotRequest<'_>) -> Result<Vec<PathBuf>, CommandError> {
             let file = out
                 .map(Path::to_path_buf)
                 .unwrap_or_else(|| input_dir.join(format!("{kind}.{format}")));
+            check_figure_path(&file)?;
             match kind {
                 AnyPlotKind::Run(kind) => plot::render(kind, input_dir, &file, &opts)?,
                 AnyPlotKind::Sweep(kind) => {
@@ -231,6 +287,25 @@ pub fn plot(req: PlotRequest<'_>) -> Result<Vec<PathBuf>, CommandError> {
             }
             Ok(vec![file])
         }
+    }
+}
+
+/// A figure's file must be creatable: said plainly before drawing, rather than as the image
+/// encoder's error.
+fn check_figure_path(file: &Path) -> Result<(), CommandError> {
+    let refuse = |why: String| CommandError::Write {
+        path: file.to_path_buf(),
+        source: io::Error::other(why),
+    };
+    if file.is_dir() {
+        return Err(refuse("it is a directory".into()));
+    }
+    match file.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(dir) if !dir.is_dir() => Err(refuse(format!(
+            "the directory {} does not exist",
+            dir.display()
+        ))),
+        _ => Ok(()),
     }
 }
 
@@ -305,19 +380,12 @@ fn print_run_header(s: &Scenario, result: &Comparison, mut out: impl Write) -> i
     writeln!(out)
 }
 
-/// Create `path` and hand a buffered writer to `write`.
+/// Write `path` atomically (see [`crate::output::atomic`]) with a buffered writer.
 fn write_file(
     path: &Path,
     write: impl FnOnce(&mut io::BufWriter<fs::File>) -> io::Result<()>,
 ) -> Result<(), CommandError> {
-    let err = |source| CommandError::Write {
-        path: path.to_path_buf(),
-        source,
-    };
-    let file = fs::File::create(path).map_err(err)?;
-    let mut w = io::BufWriter::new(file);
-    write(&mut w).map_err(err)?;
-    w.flush().map_err(err)
+    crate::output::atomic::write_atomic(path, write).map_err(write_err(path))
 }
 
 /// `mitralsim validate`: load and check; returns the scenario for a one-line report.
@@ -349,6 +417,11 @@ pub fn presets(name: Option<&str>, mut out: impl Write) -> Result<(), CommandErr
                     .find(|(p, _)| *p == n)
                     .ok_or_else(|| CommandError::UnknownPreset {
                         name: n.to_string(),
+                        hint: all
+                            .iter()
+                            .find(|(p, _)| p.eq_ignore_ascii_case(n))
+                            .map(|(p, _)| format!(" (names are lower case: did you mean {p:?}?)"))
+                            .unwrap_or_default(),
                         available: all.iter().map(|(p, _)| *p).collect::<Vec<_>>().join(", "),
                     })?;
             out.write_all(text.as_bytes()).map_err(stdout_err)?;

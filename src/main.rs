@@ -4,6 +4,9 @@ use clap::Parser;
 use mitralsim::cli::{Cli, Command};
 use mitralsim::commands::{self, exit_code};
 use mitralsim::sweep::{self, SweepError, SweepOptions};
+use std::fmt::Display;
+use std::io::{self, Write};
+use std::panic::{self, AssertUnwindSafe};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -16,6 +19,40 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    guarded(|| dispatch(cli))
+}
+
+/// Run `command`, turning a panic (a bug: input errors are typed errors) into exit 1 with a
+/// request to report it, instead of an abort with a bare Rust message.
+fn guarded(command: impl FnOnce() -> ExitCode) -> ExitCode {
+    panic::catch_unwind(AssertUnwindSafe(command)).unwrap_or_else(|_| {
+        report(format!(
+            "error: internal error (a bug in mitralsim {}): the message above says where. \
+             Please report it with the command line and its input files. Output files are \
+             written atomically, so none was left half written.",
+            env!("CARGO_PKG_VERSION")
+        ));
+        ExitCode::from(exit_code::IO as u8)
+    })
+}
+
+/// A line on stderr; if stderr itself is gone there is no one to tell.
+fn report(message: impl Display) {
+    let _ = writeln!(io::stderr(), "{message}");
+}
+
+/// A line on stdout; a closed or full stdout (`… | head`) is an error like any other write
+/// failure, not a panic.
+fn say(text: impl Display) -> Result<(), commands::CommandError> {
+    writeln!(io::stdout(), "{text}")
+        .and_then(|()| io::stdout().flush())
+        .map_err(|source| commands::CommandError::Write {
+            path: "stdout".into(),
+            source,
+        })
+}
+
+fn dispatch(cli: Cli) -> ExitCode {
     let stdout = std::io::stdout().lock();
     let result = match cli.command {
         Command::Run {
@@ -37,23 +74,25 @@ fn main() -> ExitCode {
         )
         .map(|outcome| {
             if let Some(beats) = outcome.unconverged_beats() {
-                eprintln!(
+                report(format!(
                     "warning: the periodic steady state was not reached in {beats} beats; \
                          metrics are flagged \"converged\": false (raise solver.max_beats)"
-                );
+                ));
                 exit_code::NOT_CONVERGED
             } else {
                 exit_code::OK
             }
         }),
-        Command::Validate { scenario, sets } => commands::validate(&scenario, &sets).map(|s| {
-            println!(
-                "ok: {} is a valid scenario ({})",
-                scenario.display(),
-                s.name
-            );
-            exit_code::OK
-        }),
+        Command::Validate { scenario, sets } => {
+            commands::validate(&scenario, &sets).and_then(|s| {
+                say(format!(
+                    "ok: {} is a valid scenario ({})",
+                    scenario.display(),
+                    s.name
+                ))
+                .map(|()| exit_code::OK)
+            })
+        }
         Command::Plot {
             kind,
             input_dir,
@@ -74,11 +113,11 @@ fn main() -> ExitCode {
             x_axis,
             y_axis,
         })
-        .map(|files| {
-            for f in files {
-                println!("{}", f.display());
-            }
-            exit_code::OK
+        .and_then(|files| {
+            files
+                .iter()
+                .try_for_each(|f| say(f.display()))
+                .map(|()| exit_code::OK)
         }),
         Command::Sweep {
             sweep,
@@ -96,16 +135,16 @@ fn main() -> ExitCode {
                 resume,
                 waveforms,
             };
-            return finish(sweep::sweep(&options, ctrl_c()).map(|outcome| {
-                println!("{outcome}");
-                outcome.exit_code()
-            }));
+            return finish(
+                sweep::sweep(&options, stop_signal())
+                    .map(|outcome| (outcome.to_string(), outcome.exit_code())),
+            );
         }
         Command::Merge { dirs, out } => {
-            return finish(sweep::merge(&dirs, out.as_deref()).map(|outcome| {
-                println!("{outcome}");
-                exit_code::OK
-            }));
+            return finish(
+                sweep::merge(&dirs, out.as_deref())
+                    .map(|outcome| (outcome.to_string(), exit_code::OK)),
+            );
         }
         Command::Presets { name } => {
             commands::presets(name.as_deref(), stdout).map(|()| exit_code::OK)
@@ -114,35 +153,58 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code as u8),
         Err(e) => {
-            eprintln!("error: {e}");
+            report(format!("error: {e}"));
             ExitCode::from(e.exit_code() as u8)
         }
     }
 }
 
-/// The exit code of `sweep` or `merge`, printing the error if there is one.
-fn finish(result: Result<i32, SweepError>) -> ExitCode {
+/// The exit code of `sweep` or `merge`: its summary printed (a closed stdout is exit 1, as for
+/// `run`), or its error.
+fn finish(result: Result<(String, i32), SweepError>) -> ExitCode {
     match result {
-        Ok(code) => ExitCode::from(code as u8),
+        Ok((summary, code)) => match say(summary) {
+            Ok(()) => ExitCode::from(code as u8),
+            Err(e) => {
+                report(format!("error: {e}"));
+                ExitCode::from(e.exit_code() as u8)
+            }
+        },
         Err(e) => {
-            eprintln!("error: {e}");
+            report(format!("error: {e}"));
             ExitCode::from(e.exit_code() as u8)
         }
     }
 }
 
-/// A flag raised by the first Ctrl-C (the sweep stops cleanly after the points in progress); a
-/// second Ctrl-C exits at once.
-fn ctrl_c() -> &'static AtomicBool {
+/// A flag raised by the first Ctrl-C, SIGTERM or SIGHUP (what a batch scheduler sends before
+/// it kills a job): the sweep stops cleanly after the points in progress, writes sweep.json
+/// (`interrupted`) and exits 130. A second signal exits at once (130); the rows written are
+/// whole either way.
+fn stop_signal() -> &'static AtomicBool {
     static STOP: AtomicBool = AtomicBool::new(false);
     let handler = ctrlc::set_handler(|| {
         if STOP.swap(true, Ordering::SeqCst) {
             std::process::exit(exit_code::INTERRUPTED);
         }
-        eprintln!("\ninterrupted: finishing the points in progress (Ctrl-C again to quit at once)");
+        report("\ninterrupted: finishing the points in progress (interrupt again to quit at once)");
     });
     if let Err(e) = handler {
-        eprintln!("warning: Ctrl-C will not stop the sweep cleanly: {e}");
+        report(format!(
+            "warning: Ctrl-C and SIGTERM will not stop the sweep cleanly: {e}"
+        ));
     }
     &STOP
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_becomes_exit_1_not_an_abort() {
+        let code = guarded(|| panic!("a deliberate bug"));
+        assert_eq!(code, ExitCode::from(1));
+        assert_eq!(guarded(|| ExitCode::from(4)), ExitCode::from(4));
+    }
 }

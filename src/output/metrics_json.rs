@@ -6,6 +6,7 @@
 //! `scenario_sha256` is the hash of the fully resolved scenario (scenario.resolved.toml), so two
 //! results with the same hash came from the same model.
 
+use super::validity;
 use crate::metrics::Metrics;
 use crate::model::repair::RepairOutcome;
 use crate::simulate::{Comparison, Simulation};
@@ -64,13 +65,21 @@ pub struct MetricsFile<'a> {
     pub scenario: ScenarioInfo<'a>,
     pub scenario_sha256: &'a str,
     pub solver: SolverInfo,
+    /// Metrics undefined for their state are `null` here; `undefined` says why.
+    #[serde(serialize_with = "validity::serialize_defined")]
     pub pre: &'a Metrics,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "validity::serialize_defined_opt"
+    )]
     pub post: Option<&'a Metrics>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub change: Option<Map<String, Value>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub clip: Option<&'a RepairOutcome>,
+    /// `{"pre": {metric: why}, "post": {...}}` for metrics undefined for their state.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub undefined: Option<Map<String, Value>>,
 }
 
 impl<'a> MetricsFile<'a> {
@@ -97,6 +106,10 @@ impl<'a> MetricsFile<'a> {
             post: post.map(|p| &p.sim.metrics),
             change: post.map(|p| change(&result.pre.metrics, &p.sim.metrics)),
             clip: post.map(|p| &p.repair),
+            undefined: validity::undefined_section(
+                &result.pre.metrics,
+                post.map(|p| &p.sim.metrics),
+            ),
         }
     }
 }
@@ -113,12 +126,9 @@ fn has_relative_change(key: &str) -> bool {
 
 /// `post − pre` for every numeric metric, in `pre`'s key order, each followed by
 /// `<key>_rel_pct` = 100·(post − pre)/pre where a relative change means something.
+/// A metric undefined in either state has no change.
 pub fn change(pre: &Metrics, post: &Metrics) -> Map<String, Value> {
-    let (Ok(Value::Object(pre)), Ok(Value::Object(post))) =
-        (serde_json::to_value(pre), serde_json::to_value(post))
-    else {
-        unreachable!("Metrics serialises to a JSON object");
-    };
+    let (pre, post) = (validity::defined_json(pre), validity::defined_json(post));
     let mut out = Map::new();
     for (key, a) in &pre {
         let (Some(a), Some(b)) = (a.as_f64(), post.get(key).and_then(Value::as_f64)) else {

@@ -130,6 +130,7 @@ pub const STENOSIS_GRADIENT_MMHG: f64 = 5.0;
 
 fn cell(v: Option<f64>, decimals: usize, signed: bool) -> String {
     match v {
+        Some(v) if !v.is_finite() => format!("{:>COLUMN_WIDTH$}", "undefined"),
         Some(v) if signed => format!("{:>+COLUMN_WIDTH$.*}", decimals, v),
         Some(v) => format!("{:>COLUMN_WIDTH$.*}", decimals, v),
         None => format!("{:>COLUMN_WIDTH$}", "n/a"),

@@ -125,8 +125,13 @@ pub struct RunData {
 #[derive(Deserialize)]
 struct MetricsDoc {
     scenario: ScenarioDoc,
+    // A metric undefined for its state is `null` in metrics.json: read as NaN.
+    #[serde(deserialize_with = "crate::output::validity::deserialize_pre")]
     pre: Metrics,
-    #[serde(default)]
+    #[serde(
+        default,
+        deserialize_with = "crate::output::validity::deserialize_post"
+    )]
     post: Option<Metrics>,
 }
 

@@ -12,6 +12,7 @@ pub mod accelerated;
 pub mod anderson;
 pub mod dense_beat;
 pub mod dopri5;
+pub mod progress;
 pub mod steady;
 
 pub use accelerated::run_to_steady_state_accelerated;

@@ -68,6 +68,7 @@ pub fn run_to_steady_state(
             return Err(SolverError::NonFinite { t_s: period });
         }
         before = after;
+        super::progress::beat_done(beat, last_change_ml);
         if last_change_ml < settings.tol_ml {
             return Ok(SteadyState::ended(
                 last_beat,

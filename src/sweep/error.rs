@@ -8,6 +8,7 @@ use std::io;
 use std::path::PathBuf;
 
 use crate::commands::exit_code;
+use crate::output::lock::LockError;
 use crate::scenario::ScenarioError;
 
 #[derive(Debug, thiserror::Error)]
@@ -22,6 +23,9 @@ pub enum SweepError {
     /// a --resume of another sweep, shards that do not fit together).
     #[error("{0}")]
     Refused(String),
+    /// The output directory is in use by another process, or cannot be one.
+    #[error("{0}")]
+    Lock(#[from] LockError),
     /// Reading or writing an output file failed; `note` says what state the files are in.
     #[error("cannot {action} {}: {source}{note}", path.display())]
     Io {
@@ -39,6 +43,7 @@ impl SweepError {
                 exit_code::BAD_INPUT
             }
             SweepError::Io { .. } => exit_code::IO,
+            SweepError::Lock(e) => e.exit_code(),
         }
     }
 

@@ -13,7 +13,8 @@ use serde::{Deserialize, Serialize};
 use super::error::SweepError;
 use super::results::Counts;
 use super::shard::Shard;
-use super::spec::SweepSpec;
+use super::spec::{SweepSpec, MAX_CHUNK_POINTS};
+use crate::output::atomic::write_atomic;
 
 pub const MANIFEST_FILE: &str = "sweep.json";
 
@@ -151,25 +152,63 @@ impl Manifest {
                 path.display()
             ))
         })?;
-        serde_json::from_str(&text).map_err(|e| {
+        let manifest: Manifest = serde_json::from_str(&text).map_err(|e| {
             SweepError::Refused(format!("{}: not a valid sweep.json: {e}", path.display()))
-        })
+        })?;
+        manifest.check().map_err(|why| {
+            SweepError::Refused(format!(
+                "{}: not a valid sweep.json: {why} (was it edited by hand?)",
+                path.display()
+            ))
+        })?;
+        Ok(manifest)
     }
 
-    /// Write `dir`/sweep.json (through a temporary file and a rename: never half written).
+    /// The numbers that `resume` and `merge` index and divide by must fit together.
+    fn check(&self) -> Result<(), String> {
+        let max_chunk = MAX_CHUNK_POINTS as u64;
+        if !(1..=max_chunk).contains(&self.chunk_points) {
+            return Err(format!(
+                "chunk_points = {}: must be between 1 and {max_chunk}",
+                self.chunk_points
+            ));
+        }
+        if let Some(s) = self.shard {
+            if s.index == 0 || s.count == 0 || s.index > s.count {
+                return Err(format!(
+                    "shard = {{\"index\": {}, \"count\": {}}}: must be 1 ≤ index ≤ count",
+                    s.index, s.count
+                ));
+            }
+        }
+        let expected = self
+            .shard
+            .unwrap_or(Shard::ALL)
+            .points_of(self.points, self.chunk_points);
+        if self.shard_points != expected {
+            return Err(format!(
+                "shard_points = {}: the shard has {expected} of the {} points",
+                self.shard_points, self.points
+            ));
+        }
+        if self.counts.total().checked_add(self.missing) != Some(self.shard_points) {
+            return Err(format!(
+                "counts ({} rows) and missing ({}) do not add up to shard_points ({})",
+                self.counts.total(),
+                self.missing,
+                self.shard_points
+            ));
+        }
+        Ok(())
+    }
+
+    /// Write `dir`/sweep.json atomically (never half written).
     pub fn write(&self, dir: &Path) -> Result<(), SweepError> {
         let path = dir.join(MANIFEST_FILE);
-        let tmp = dir.join(format!(".{MANIFEST_FILE}.tmp"));
-        let write = || -> std::io::Result<()> {
-            let mut f = fs::File::create(&tmp)?;
-            serde_json::to_writer_pretty(&mut f, self)?;
-            f.write_all(b"\n")?;
-            f.sync_all()?;
-            fs::rename(&tmp, &path)
-        };
-        write().map_err(|e| {
-            let _ = fs::remove_file(&tmp);
-            SweepError::io("write", path.clone(), e)
+        write_atomic(&path, |w| {
+            serde_json::to_writer_pretty(&mut *w, self)?;
+            w.write_all(b"\n")
         })
+        .map_err(|e| SweepError::io("write", path.clone(), e))
     }
 }

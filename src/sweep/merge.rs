@@ -7,14 +7,17 @@
 //! row, from the shard it belongs to. Memory: one slot (file, byte range) per point, never the
 //! rows themselves.
 
+use std::collections::BTreeMap;
 use std::fs::{self, File};
-use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use super::error::SweepError;
-use super::manifest::{Manifest, RunStatus};
+use super::manifest::{Manifest, RunStatus, MANIFEST_FILE};
 use super::results::{self, Counts, RESULTS_FILE};
 use super::shard::Shard;
+use crate::output::atomic::write_atomic;
+use crate::output::lock::create_and_lock;
 
 /// What `merge` wrote.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,7 +64,9 @@ pub fn merge(dirs: &[PathBuf], out: Option<&Path>) -> Result<MergeOutcome, Sweep
         .collect::<Result<_, _>>()?;
     let reference = &manifests[0];
     let count = reference.shard.unwrap_or(Shard::ALL).count;
-    let mut seen: Vec<Option<&Path>> = vec![None; count as usize];
+    // Shard indices seen, keyed by index: sized by the directories given, never by a count
+    // read from a (possibly hand-edited) file.
+    let mut seen: BTreeMap<u64, &Path> = BTreeMap::new();
     for (dir, m) in dirs.iter().zip(&manifests) {
         if let Some(why) = reference.mismatch(m) {
             return Err(refuse(format!(
@@ -79,14 +84,13 @@ pub fn merge(dirs: &[PathBuf], out: Option<&Path>) -> Result<MergeOutcome, Sweep
                 first_dir.display()
             )));
         }
-        if let Some(other) = seen[(shard.index - 1) as usize] {
+        if let Some(other) = seen.insert(shard.index, dir) {
             return Err(refuse(format!(
                 "shard {shard} is given twice: {} and {}",
                 other.display(),
                 dir.display()
             )));
         }
-        seen[(shard.index - 1) as usize] = Some(dir);
         if m.status != RunStatus::Finished || m.missing > 0 {
             return Err(refuse(format!(
                 "shard {shard} in {} is not finished ({} of {} points missing, status {:?}): run \
@@ -98,43 +102,69 @@ pub fn merge(dirs: &[PathBuf], out: Option<&Path>) -> Result<MergeOutcome, Sweep
             )));
         }
     }
-    let absent: Vec<String> = (1..=count)
-        .filter(|i| seen[(*i - 1) as usize].is_none())
-        .map(|i| format!("{i}/{count}"))
-        .collect();
-    if !absent.is_empty() {
+    if (seen.len() as u64) < count {
+        let absent: Vec<String> = (1..=count)
+            .filter(|i| !seen.contains_key(i))
+            .take(10)
+            .map(|i| format!("{i}/{count}"))
+            .collect();
+        let missing = count - seen.len() as u64;
         return Err(refuse(format!(
-            "shard{} {} missing: give all {count} shard directories",
-            if absent.len() > 1 { "s" } else { "" },
-            absent.join(", ")
+            "shard{} {}{} missing: give all {count} shard directories",
+            if missing > 1 { "s" } else { "" },
+            absent.join(", "),
+            if missing > 10 { ", ..." } else { "" }
         )));
     }
 
+    let out_dir = out.map_or_else(|| default_dir(dirs), Path::to_path_buf);
+    let _lock = create_and_lock(&out_dir)?;
+    for f in [RESULTS_FILE, MANIFEST_FILE] {
+        if out_dir.join(f).exists() {
+            return Err(refuse(format!(
+                "{} already holds a {f}: choose another --out",
+                out_dir.display()
+            )));
+        }
+    }
+
     let header = results::header(&reference.axes);
+    let n_axes = reference.axes.len();
     // slot[i] = (dir + 1, start, len); dir 0 = no row yet.
-    let mut slots: Vec<(u32, u64, u32)> = vec![(0, 0, 0); reference.points as usize];
+    let mut slots: Vec<(u32, u64, u32)> = Vec::new();
+    let points = usize::try_from(reference.points).ok();
+    points
+        .and_then(|n| slots.try_reserve_exact(n).ok())
+        .ok_or_else(|| {
+            refuse(format!(
+                "cannot merge {} points: their index needs {} bytes of memory, more than this \
+                 machine can give",
+                reference.points,
+                reference.points.saturating_mul(16)
+            ))
+        })?;
+    slots.resize(points.unwrap_or_default(), (0, 0, 0));
     let mut counts = Counts::default();
     for (k, (dir, m)) in dirs.iter().zip(&manifests).enumerate() {
         let shard = m.shard.unwrap_or(Shard::ALL);
         let path = dir.join(RESULTS_FILE);
         results::scan(&path, &header, |row| {
-            if row.index >= reference.points || !shard.owns_point(row.index, reference.chunk_points)
-            {
-                return Err(format!(
-                    "point {} does not belong to shard {shard}",
-                    row.index
-                ));
+            let status = row.check(n_axes, None)?;
+            let index = row.index.unwrap_or(u64::MAX);
+            if index >= reference.points || !shard.owns_point(index, reference.chunk_points) {
+                return Err(format!("point {index} does not belong to shard {shard}"));
             }
-            let slot = &mut slots[row.index as usize];
+            let slot = &mut slots[index as usize];
             if slot.0 != 0 {
                 return Err(format!(
-                    "point {} has a second row (the first is in {})",
-                    row.index,
+                    "point {index} has a second row (the first is in {})",
                     dirs[slot.0 as usize - 1].display()
                 ));
             }
-            *slot = (k as u32 + 1, row.start, (row.end - row.start) as u32);
-            counts.add(row.status);
+            let len = u32::try_from(row.end - row.start)
+                .map_err(|_| format!("the row of point {index} is over 4 GB long"))?;
+            *slot = (k as u32 + 1, row.start, len);
+            counts.add(status);
             Ok(())
         })
         .map_err(|m| refuse(format!("cannot merge: {m}")))?;
@@ -155,16 +185,7 @@ pub fn merge(dirs: &[PathBuf], out: Option<&Path>) -> Result<MergeOutcome, Sweep
         )));
     }
 
-    let out_dir = out.map_or_else(|| default_dir(dirs), Path::to_path_buf);
-    if out_dir.join(RESULTS_FILE).exists() {
-        return Err(refuse(format!(
-            "{} already holds a results.csv: choose another --out",
-            out_dir.display()
-        )));
-    }
-    fs::create_dir_all(&out_dir).map_err(|e| SweepError::io("create", &out_dir, e))?;
     let out_path = out_dir.join(RESULTS_FILE);
-    let write_err = |e| SweepError::io("write", &out_path, e);
     let mut sources: Vec<File> = dirs
         .iter()
         .map(|d| {
@@ -172,20 +193,20 @@ pub fn merge(dirs: &[PathBuf], out: Option<&Path>) -> Result<MergeOutcome, Sweep
             File::open(&p).map_err(|e| SweepError::io("read", p, e))
         })
         .collect::<Result<_, _>>()?;
-    let mut w = BufWriter::new(File::create(&out_path).map_err(write_err)?);
-    w.write_all(results::line(&header).as_bytes())
-        .map_err(write_err)?;
-    let mut buf = Vec::new();
-    for (i, &(k, start, len)) in slots.iter().enumerate() {
-        let src = &mut sources[k as usize - 1];
-        buf.resize(len as usize, 0);
-        src.seek(SeekFrom::Start(start))
-            .and_then(|_| src.read_exact(&mut buf))
-            .map_err(|e| SweepError::io("read", dirs[k as usize - 1].join(RESULTS_FILE), e))?;
-        debug_assert!(buf.starts_with(format!("{i},").as_bytes()));
-        w.write_all(&buf).map_err(write_err)?;
-    }
-    w.flush().map_err(write_err)?;
+    // Written whole or not at all (a full disk leaves no partial file, and merge can be retried).
+    write_atomic(&out_path, |w| {
+        w.write_all(results::line(&header).as_bytes())?;
+        let mut buf = Vec::new();
+        for &(k, start, len) in &slots {
+            let src = &mut sources[k as usize - 1];
+            buf.resize(len as usize, 0);
+            src.seek(SeekFrom::Start(start))?;
+            src.read_exact(&mut buf)?;
+            w.write_all(&buf)?;
+        }
+        Ok(())
+    })
+    .map_err(|e| SweepError::io("write", &out_path, e))?;
 
     let mut merged = reference.clone();
     merged.shard = None;
@@ -197,7 +218,12 @@ pub fn merge(dirs: &[PathBuf], out: Option<&Path>) -> Result<MergeOutcome, Sweep
     merged.wall_time_s = manifests.iter().map(|m| m.wall_time_s).sum();
     merged.points_per_second = None;
     merged.merged_from = Some(dirs.iter().map(|d| d.display().to_string()).collect());
-    merged.write(&out_dir)?;
+    if let Err(e) = merged.write(&out_dir) {
+        // Without its sweep.json the merged table is not complete: take it away so that the
+        // merge can simply be run again.
+        let _ = fs::remove_file(&out_path);
+        return Err(e);
+    }
     Ok(MergeOutcome {
         out_dir,
         points: reference.points,

@@ -9,6 +9,7 @@
 //! the base file plus `--set` overrides, validated exactly as `mitralsim run` validates it.
 
 mod chain;
+mod columns;
 mod error;
 mod manifest;
 mod merge;

@@ -10,9 +10,7 @@ use std::io::{self, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 use std::sync::OnceLock;
 
-use serde::de::{self, Visitor};
-use serde::Deserialize;
-
+use super::columns::{check_row, metric_kinds};
 use super::sample::AxisValue;
 use crate::metrics::Metrics;
 use crate::simulate::Comparison;
@@ -39,7 +37,7 @@ impl Status {
         }
     }
 
-    fn parse(s: &str) -> Option<Self> {
+    pub fn parse(s: &str) -> Option<Self> {
         [Status::Ok, Status::NotConverged, Status::Error]
             .into_iter()
             .find(|st| st.as_str() == s)
@@ -80,41 +78,10 @@ impl Counts {
 }
 
 /// The keys of [`Metrics`] in declaration order (its serde field names), without running a
-/// simulation: read from what `Metrics::deserialize` asks for.
+/// simulation.
 pub fn metric_keys() -> &'static [&'static str] {
-    static KEYS: OnceLock<&'static [&'static str]> = OnceLock::new();
-    KEYS.get_or_init(|| {
-        let mut names: &'static [&'static str] = &[];
-        let _ = Metrics::deserialize(FieldNames(&mut names));
-        names
-    })
-}
-
-/// A deserializer that records the field names of the struct asked for, and fails.
-struct FieldNames<'a>(&'a mut &'static [&'static str]);
-
-impl<'de> de::Deserializer<'de> for FieldNames<'_> {
-    type Error = de::value::Error;
-
-    fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
-        Err(de::Error::custom("field names only"))
-    }
-
-    fn deserialize_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        fields: &'static [&'static str],
-        _visitor: V,
-    ) -> Result<V::Value, Self::Error> {
-        *self.0 = fields;
-        Err(de::Error::custom("field names only"))
-    }
-
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
-        option unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier
-        ignored_any
-    }
+    static KEYS: OnceLock<Vec<&'static str>> = OnceLock::new();
+    KEYS.get_or_init(|| metric_kinds().iter().map(|(name, _)| *name).collect())
 }
 
 /// The column names: `index`, the axis keys, `status`, `error`, `pre_<metric>`, `post_<metric>`.
@@ -195,10 +162,9 @@ impl Row {
 }
 
 /// Every metric as a cell: numbers in shortest round-trip form, `null` (a non-finite number, a
-/// diode's valve area) as an empty cell, as in metrics.json.
+/// diode's valve area, a metric undefined for the state) as an empty cell, as in metrics.json.
 fn metric_cells(m: &Metrics, out: &mut Vec<String>) {
-    let value = serde_json::to_value(m).expect("metrics serialise");
-    let map = value.as_object().expect("metrics are a JSON object");
+    let map = crate::output::validity::defined_json(m);
     for key in metric_keys() {
         out.push(match map.get(*key) {
             Some(serde_json::Value::Number(n)) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
@@ -216,12 +182,35 @@ fn metric_cells(m: &Metrics, out: &mut Vec<String>) {
 
 /// A row found in an existing results.csv.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FoundRow {
-    pub index: u64,
-    pub status: Status,
+pub struct FoundRow<'r> {
+    /// Its `index` field, if that is a point index.
+    pub index: Option<u64>,
+    /// Line number in the file (the header is line 1).
+    pub line: u64,
     /// Byte range of its line in the file.
     pub start: u64,
     pub end: u64,
+    record: &'r csv::ByteRecord,
+}
+
+impl FoundRow<'_> {
+    /// Check every field (see [`check_row`]) of a row of a sweep of `n_axes` axes, against the
+    /// axis cells the point must have if known; returns its status or why the row is damaged.
+    pub fn check(&self, n_axes: usize, axis_cells: Option<&[String]>) -> Result<Status, String> {
+        let fields = self
+            .record
+            .iter()
+            .map(std::str::from_utf8)
+            .collect::<Result<Vec<&str>, _>>()
+            .map_err(|_| "not UTF-8 text".to_owned())?;
+        if self.index.is_none() {
+            return Err(format!(
+                "index {:?} is not a point index",
+                fields.first().copied().unwrap_or("")
+            ));
+        }
+        check_row(&fields, n_axes, axis_cells)
+    }
 }
 
 /// What [`scan`] found.
@@ -232,94 +221,79 @@ pub struct Scan {
     pub valid_len: u64,
     /// The file's length, partial line included.
     pub file_len: u64,
+    /// Length of the header line.
+    pub header_len: u64,
 }
 
 /// Read the complete lines of a results.csv, check its header is `expected`, and hand every row
-/// to `on_row`. A row that cannot be read is an error naming its line.
+/// to `on_row` (which checks it as it needs; an error it returns is reported at the row's line).
 pub fn scan(
     path: &Path,
     expected: &[String],
-    mut on_row: impl FnMut(FoundRow) -> Result<(), String>,
+    mut on_row: impl FnMut(FoundRow<'_>) -> Result<(), String>,
 ) -> Result<Scan, String> {
-    let mut file = File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let file_len = file
-        .metadata()
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?
-        .len();
-    let valid_len = complete_len(&mut file, file_len)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    file.seek(SeekFrom::Start(0))
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let cannot = |e: io::Error| format!("cannot read {}: {e}", path.display());
+    let mut file = File::open(path).map_err(cannot)?;
+    let file_len = file.metadata().map_err(cannot)?.len();
+    let valid_len = complete_len(&mut file, file_len).map_err(cannot)?;
+    file.seek(SeekFrom::Start(0)).map_err(cannot)?;
     let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
+        .has_headers(false)
+        .flexible(true)
         .from_reader(BufReader::new(file).take(valid_len));
     let where_ = |line: u64| format!("{}:{line}", path.display());
-    let headers = reader
-        .headers()
-        .map_err(|e| format!("{}: {e}", where_(1)))?
-        .clone();
-    if valid_len == 0 {
+    let mut record = csv::ByteRecord::new();
+    let mut next = csv::ByteRecord::new();
+    let more = reader
+        .read_byte_record(&mut record)
+        .map_err(|e| format!("{}: {e}", where_(1)))?;
+    if !more {
         return Ok(Scan {
             valid_len,
             file_len,
+            header_len: 0,
         });
     }
-    if headers.iter().ne(expected.iter().map(String::as_str)) {
+    if record.iter().ne(expected.iter().map(String::as_bytes)) {
         return Err(format!(
             "{}: the columns are not those of this sweep (another sweep, or another mitralsim \
              version)",
             where_(1)
         ));
     }
-    let status_col = expected
-        .iter()
-        .position(|h| h == "status")
-        .expect("status column");
-    let mut record = csv::StringRecord::new();
-    let mut pending: Option<(u64, Status, u64)> = None;
-    loop {
-        let more = reader.read_record(&mut record);
-        let line = reader.position().line();
-        let more = more.map_err(|e| format!("{}: {e}", where_(line)))?;
-        let start = record.position().map_or(valid_len, |p| p.byte());
-        if let Some((index, status, s)) = pending.take() {
-            let end = if more { start } else { valid_len };
-            on_row(FoundRow {
-                index,
-                status,
-                start: s,
-                end,
-            })
-            .map_err(|m| format!("{}: {m}", where_(line.saturating_sub(1))))?;
-        }
-        if !more {
-            break;
-        }
+    let mut more = reader
+        .read_byte_record(&mut record)
+        .map_err(|e| format!("{}: {e}", where_(2)))?;
+    let header_len = record.position().map_or(valid_len, |p| p.byte());
+    while more {
+        let position = record
+            .position()
+            .cloned()
+            .unwrap_or_else(csv::Position::new);
+        let following = reader.read_byte_record(&mut next);
+        let end = match following {
+            Ok(true) => next.position().map_or(valid_len, |p| p.byte()),
+            _ => valid_len,
+        };
         let index = record
             .get(0)
-            .and_then(|s| s.parse::<u64>().ok())
-            .ok_or_else(|| {
-                format!(
-                    "{}: index {:?} is not a point index",
-                    where_(line),
-                    record.get(0)
-                )
-            })?;
-        let status = record
-            .get(status_col)
-            .and_then(Status::parse)
-            .ok_or_else(|| {
-                format!(
-                    "{}: status {:?} is not ok, not_converged or error",
-                    where_(line),
-                    record.get(status_col)
-                )
-            })?;
-        pending = Some((index, status, start));
+            .and_then(|f| std::str::from_utf8(f).ok())
+            .and_then(|f| f.parse::<u64>().ok());
+        let row = FoundRow {
+            index,
+            line: position.line(),
+            start: position.byte(),
+            end,
+            record: &record,
+        };
+        on_row(row).map_err(|m| format!("{}: {m}", where_(position.line())))?;
+        more = following.map_err(|e| format!("{}: {e}", where_(position.line() + 1)))?;
+        std::mem::swap(&mut record, &mut next);
     }
     Ok(Scan {
         valid_len,
         file_len,
+        header_len,
     })
 }
 
@@ -375,24 +349,28 @@ mod tests {
     }
 
     #[test]
-    fn scan_stops_at_the_last_complete_line() {
+    fn scan_stops_at_the_last_complete_line_and_numbers_lines_from_the_header() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(RESULTS_FILE);
         let header: Vec<String> = ["index", "k", "status"].map(String::from).into();
         std::fs::write(&path, "index,k,status\n3,\"a,b\",ok\n1,x,error\n2,y,o").unwrap();
         let mut rows = Vec::new();
         let s = scan(&path, &header, |r| {
-            rows.push(r);
+            rows.push((r.index, r.line, r.start, r.end));
             Ok(())
         })
         .unwrap();
-        assert_eq!(s.valid_len, 36);
-        assert_eq!(s.file_len, 41);
-        assert_eq!(rows.len(), 2);
-        assert_eq!((rows[0].index, rows[0].status), (3, Status::Ok));
-        assert_eq!((rows[0].start, rows[0].end), (15, 26));
-        assert_eq!((rows[1].index, rows[1].status), (1, Status::Error));
-        assert_eq!((rows[1].start, rows[1].end), (26, 36));
+        assert_eq!((s.header_len, s.valid_len, s.file_len), (15, 36, 41));
+        assert_eq!(rows, [(Some(3), 2, 15, 26), (Some(1), 3, 26, 36)]);
+        let err = scan(&path, &header, |r| {
+            if r.index == Some(1) {
+                Err("bad".into())
+            } else {
+                Ok(())
+            }
+        })
+        .unwrap_err();
+        assert!(err.ends_with("results.csv:3: bad"), "{err}");
         let wrong: Vec<String> = ["index", "j", "status"].map(String::from).into();
         assert!(scan(&path, &wrong, |_| Ok(()))
             .unwrap_err()

@@ -14,6 +14,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver};
+use std::sync::Mutex;
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -23,10 +24,12 @@ use super::error::SweepError;
 use super::manifest::{Manifest, RunStatus, MANIFEST_FILE};
 use super::progress::Progress;
 use super::results::{self, Counts, Row, RESULTS_FILE};
-use super::resume::{self, chunk_count, pending_chunk, Opened};
+use super::resume::{self, chunk_count, pending_chunk, point_waveforms_name, Opened};
 use super::shard::Shard;
 use super::spec;
 use crate::commands::exit_code;
+use crate::output::atomic::write_atomic;
+use crate::output::lock::create_and_lock;
 
 /// What `mitralsim sweep` was asked to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,21 +53,33 @@ pub const MAX_WAVEFORM_POINTS: u64 = 100;
 /// Directory of the per-point waveforms inside a sweep's output directory.
 pub const WAVEFORMS_DIR: &str = "waveforms";
 
-/// DIR/waveforms/point-<index>.csv: the point's pre (and post) beat as in a run's waveforms.csv.
+/// Most worker threads a sweep starts per available core: more only adds switching.
+pub const MAX_JOBS_PER_CORE: usize = 2;
+
+/// DIR/waveforms/point-<index>.csv: the point's pre (and post) beat as in a run's waveforms.csv,
+/// written atomically — and before the point's row, so a row never refers to a missing or
+/// partial file.
 fn write_point_waveforms(
     dir: &Path,
     index: u64,
     result: &crate::simulate::Comparison,
     step_s: f64,
-) -> Result<(), String> {
+) -> Result<(), (PathBuf, io::Error)> {
     let pre = result.pre.waveforms(step_s);
     let post = result.post.as_ref().map(|p| p.sim.waveforms(step_s));
     let mut beats = vec![("pre", &pre)];
     beats.extend(post.as_ref().map(|b| ("post", b)));
-    let path = dir.join(WAVEFORMS_DIR).join(format!("point-{index}.csv"));
-    let file = std::fs::File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    crate::output::waveforms_csv::write(&beats, std::io::BufWriter::new(file))
-        .map_err(|e| format!("{}: {e}", path.display()))
+    let path = dir.join(WAVEFORMS_DIR).join(point_waveforms_name(index));
+    write_atomic(&path, |w| crate::output::waveforms_csv::write(&beats, w)).map_err(|e| (path, e))
+}
+
+/// Worker threads for `requested` (default: every core) on `chunks` chunks to compute: at most
+/// [`MAX_JOBS_PER_CORE`] per core and one per chunk (a chunk is computed by one thread), at
+/// least one.
+pub fn worker_threads(requested: Option<usize>, cores: usize, chunks: u64) -> usize {
+    let cap = cores.max(1).saturating_mul(MAX_JOBS_PER_CORE);
+    let chunks = usize::try_from(chunks).unwrap_or(usize::MAX).max(1);
+    requested.unwrap_or(cores).min(cap).min(chunks).max(1)
 }
 
 /// How a sweep run ended.
@@ -139,9 +154,7 @@ pub fn default_dir(sweep_file: &Path, shard: Option<Shard>) -> PathBuf {
 pub fn sweep(opts: &SweepOptions, stop: &AtomicBool) -> Result<SweepOutcome, SweepError> {
     let started = Instant::now();
     let spec = spec::load(&opts.sweep_file)?;
-    let jobs = opts
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let dir = opts
         .out
         .clone()
@@ -156,17 +169,53 @@ pub fn sweep(opts: &SweepOptions, stop: &AtomicBool) -> Result<SweepOutcome, Swe
     }
     let keys: Vec<String> = spec.axes.iter().map(|a| a.key.clone()).collect();
     let header = results::header(&keys);
+    let shard = opts.shard.unwrap_or(Shard::ALL);
+    let chunks = chunk_count(spec.points.len(), spec.chunk_points);
+    let shard_chunks = chunks / shard.count + u64::from(chunks % shard.count >= shard.index);
+    let jobs = worker_threads(opts.jobs, cores, shard_chunks);
+    if opts.jobs.is_some_and(|j| j > jobs) {
+        eprintln!(
+            "note: --jobs {} lowered to {jobs} (at most {MAX_JOBS_PER_CORE} per core on {cores} \
+             cores, and one per chunk of {} points)",
+            opts.jobs.unwrap_or_default(),
+            spec.chunk_points
+        );
+    }
     let mut manifest = Manifest::new(&spec, opts.shard, jobs);
+    // Held until this function returns: no other mitralsim writes into `dir` meanwhile.
+    let _lock = create_and_lock(&dir)?;
+    let axis_cells =
+        |index: u64| -> Vec<String> { spec.points.point(index).iter().map(|v| v.cell()).collect() };
+    let waveforms_dir = dir.join(WAVEFORMS_DIR);
     let Opened {
         file,
         len,
         done,
         counts: before,
+        dropped,
     } = if opts.resume {
-        resume::resume(&dir, &manifest, &header)?
+        let expected = resume::Expected {
+            axis_cells: &axis_cells,
+            waveforms_dir: opts.waveforms.then_some(waveforms_dir.as_path()),
+        };
+        resume::resume(&dir, &manifest, &header, &expected)?
     } else {
         resume::fresh(&dir, &header)?
     };
+    if !dropped.is_empty() {
+        eprintln!(
+            "note: --resume dropped {} damaged row{} of {RESULTS_FILE}; their points are computed \
+             again:",
+            dropped.len(),
+            if dropped.len() == 1 { "" } else { "s" }
+        );
+        for why in dropped.iter().take(10) {
+            eprintln!("  {why}");
+        }
+        if dropped.len() > 10 {
+            eprintln!("  ... and {} more", dropped.len() - 10);
+        }
+    }
     manifest.counts = before;
     manifest.missing = manifest.shard_points - before.total();
     manifest.write(&dir)?;
@@ -177,7 +226,6 @@ pub fn sweep(opts: &SweepOptions, stop: &AtomicBool) -> Result<SweepOutcome, Swe
     }
     let waveform_step_s = spec.base.waveform_step_s;
 
-    let shard = opts.shard.unwrap_or(Shard::ALL);
     let seed = chain::Seed::new(&spec);
     let progress = Progress::new(manifest.shard_points, before.total());
     let pool = rayon::ThreadPoolBuilder::new()
@@ -188,16 +236,23 @@ pub fn sweep(opts: &SweepOptions, stop: &AtomicBool) -> Result<SweepOutcome, Swe
     let (tx, rx) = sync_channel::<Row>(1024);
     // Raised by the writer when it cannot write: the workers stop as for Ctrl-C.
     let halt = AtomicBool::new(false);
+    // The first per-point waveforms file that could not be written.
+    let waveform_error = Mutex::new(None::<(PathBuf, io::Error)>);
     let should_stop = || stop.load(Ordering::Relaxed) || halt.load(Ordering::Relaxed);
     let written = std::thread::scope(|scope| {
         let writer = scope.spawn(|| write_rows(rx, file, len, &progress, &halt));
         let (spec, seed) = (&spec, seed.as_ref());
         let done = done.as_ref();
-        pool.install(|| {
+        // try_for_each: once stopped, the chunks not yet begun are skipped, not visited one by
+        // one (a huge sweep has ~10^17 of them).
+        let _stopped = pool.install(|| {
             (0..chunk_count(spec.points.len(), spec.chunk_points))
                 .into_par_iter()
                 .filter(|&c| pending_chunk(c, shard, done))
-                .for_each_with(tx, |tx, c| {
+                .try_for_each_with(tx, |tx, c| {
+                    if should_stop() {
+                        return Err(());
+                    }
                     chain::run_chunk(spec, seed, c, &should_stop, |index, values, result| {
                         if done.is_some_and(|d| d.contains(index)) {
                             return true; // resumed: the row is there, bit for bit this one
@@ -206,15 +261,18 @@ pub fn sweep(opts: &SweepOptions, stop: &AtomicBool) -> Result<SweepOutcome, Swe
                             if let Err(e) =
                                 write_point_waveforms(&dir, index, comparison, waveform_step_s)
                             {
-                                eprintln!(
-                                    "error: cannot write the waveforms of point {index}: {e}"
-                                );
+                                // No row without its file: --resume computes the point again.
                                 halt.store(true, Ordering::Relaxed);
+                                let mut first =
+                                    waveform_error.lock().unwrap_or_else(|p| p.into_inner());
+                                first.get_or_insert(e);
+                                return false;
                             }
                         }
                         tx.send(Row::new(index, values, result)).is_ok()
                     });
-                });
+                    Ok(())
+                })
         });
         writer.join().expect("the writer thread does not panic")
     });
@@ -228,7 +286,15 @@ pub fn sweep(opts: &SweepOptions, stop: &AtomicBool) -> Result<SweepOutcome, Swe
     manifest.wall_time_s = wall_time_s;
     manifest.points_per_second = Some(written.counts.total() as f64 / wall_time_s.max(1e-9));
     let interrupted = stop.load(Ordering::Relaxed) && manifest.missing > 0;
-    manifest.status = if written.error.is_some() {
+    let write_failure = written
+        .error
+        .map(|e| (results_path.clone(), e))
+        .or_else(|| {
+            waveform_error
+                .into_inner()
+                .unwrap_or_else(|p| p.into_inner())
+        });
+    manifest.status = if write_failure.is_some() {
         RunStatus::WriteFailed
     } else if manifest.missing > 0 {
         RunStatus::Interrupted
@@ -236,18 +302,18 @@ pub fn sweep(opts: &SweepOptions, stop: &AtomicBool) -> Result<SweepOutcome, Swe
         RunStatus::Finished
     };
     let saved = manifest.write(&dir);
-    if let Some(source) = written.error {
+    if let Some((path, source)) = write_failure {
         let state = match saved {
             Ok(()) => String::new(),
             Err(_) => format!(" (and {MANIFEST_FILE} could not be updated)"),
         };
         return Err(SweepError::Io {
             action: "write",
-            path: results_path,
+            path,
             source,
             note: format!(
-                "; the sweep stopped: the {} rows already in the file are complete and valid{state}; \
-                 free some space and continue with --resume",
+                "; the sweep stopped: the {} rows already in {RESULTS_FILE} are complete and \
+                 valid{state}; free some space and continue with --resume",
                 counts.total()
             ),
         });

@@ -67,17 +67,23 @@ pub enum AxisValues {
     Range { lo: f64, hi: f64 },
 }
 
-/// `n` values evenly spaced from `a` to `b`, both included exactly.
+/// `n` values evenly spaced from `a` to `b`, both included exactly. The caller bounds `n` (the
+/// sweep file's `max_points`); ends so far apart that `b - a` overflows are interpolated as
+/// `a (1 - t) + b t` instead, so the values stay finite.
 pub fn linspace(a: f64, b: f64, n: u64) -> Vec<f64> {
+    let span = b - a;
     match n {
         0 => Vec::new(),
         1 => vec![a],
         _ => (0..n)
             .map(|k| {
+                let t = k as f64 / (n - 1) as f64;
                 if k == n - 1 {
                     b
+                } else if span.is_finite() {
+                    a + span * t
                 } else {
-                    a + (b - a) * (k as f64 / (n - 1) as f64)
+                    a * (1.0 - t) + b * t
                 }
             })
             .collect(),
@@ -308,6 +314,7 @@ mod tests {
             assert!((x - want).abs() < 1e-15, "{x} vs {want}");
         }
         assert_eq!(linspace(2.0, 5.0, 1), vec![2.0]);
+        assert_eq!(linspace(-1.7e308, 1.7e308, 3), vec![-1.7e308, 0.0, 1.7e308]);
         let l = logspace(0.01, 100.0, 5);
         assert_eq!(l[0], 0.01);
         assert_eq!(l[4], 100.0);

@@ -9,6 +9,9 @@
 //! with some value of another axis (e.g. a clip area that is only too small for the base EROA) is
 //! a combination problem, recorded as an `error` row of each point that has it.
 
+use std::collections::HashSet;
+
+use rayon::prelude::*;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -28,6 +31,12 @@ pub const FORMAT_VERSION: i64 = 1;
 pub const DEFAULT_MAX_POINTS: u64 = 100_000;
 /// Largest `chunk_points`.
 pub const MAX_CHUNK_POINTS: i64 = 1_000_000;
+/// Most values a `linspace` or `logspace` axis may generate (each is checked against the base
+/// scenario up front).
+pub const MAX_AXIS_VALUES: u64 = 1_000_000;
+/// Values of one axis that fail the up-front check before the check of that axis stops (the
+/// sweep cannot run anyway; the first ones say what is wrong).
+const MAX_REPORTED_VALUES: usize = 20;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -283,7 +292,7 @@ pub fn load(path: &Path) -> Result<SweepSpec, SweepError> {
     }
     let mut axes = Vec::new();
     for (i, a) in raw.axes.iter().enumerate() {
-        if let Some(axis) = axis(&mut p, i, a, mode) {
+        if let Some(axis) = axis(&mut p, i, a, mode, max_points) {
             if let Some(j) = axes.iter().position(|b: &Axis| b.key == axis.key) {
                 p.at(
                     Some(a.key.span()),
@@ -421,7 +430,7 @@ fn sampling(p: &mut Problems, raw: &RawSweep, mode: Mode) -> (u64, u64) {
 }
 
 /// One `[[axes]]` entry: its key and exactly one way of giving values that suits `mode`.
-fn axis(p: &mut Problems, i: usize, a: &RawAxis, mode: Mode) -> Option<Axis> {
+fn axis(p: &mut Problems, i: usize, a: &RawAxis, mode: Mode, max_points: u64) -> Option<Axis> {
     let key = a.key.get_ref().trim().to_owned();
     let bare = |s: &str| {
         !s.is_empty()
@@ -514,11 +523,28 @@ fn axis(p: &mut Problems, i: usize, a: &RawAxis, mode: Mode) -> Option<Axis> {
                     "start and stop must be above 0 (geometric spacing)".into(),
                 );
             }
+            // The count is checked before anything is allocated: the grid has at least this
+            // many points.
+            let count = count as u64;
+            if count > max_points.min(MAX_AXIS_VALUES) {
+                let limit = if max_points < MAX_AXIS_VALUES {
+                    format!("max_points = {max_points} (raise it if you mean it)")
+                } else {
+                    format!("{MAX_AXIS_VALUES}, the most values an axis may hold")
+                };
+                return fail(p, format!("count = {count} is more than {limit}"));
+            }
             let xs = if *how == "linspace" {
-                linspace(start, stop, count as u64)
+                linspace(start, stop, count)
             } else {
-                logspace(start, stop, count as u64)
+                logspace(start, stop, count)
             };
+            if let Some(x) = xs.iter().find(|x| !x.is_finite()) {
+                return fail(
+                    p,
+                    format!("gives the value {x}: start and stop are too far apart for f64"),
+                );
+            }
             AxisValues::List(xs.into_iter().map(AxisValue::Float).collect())
         }
         _ => {
@@ -556,7 +582,9 @@ fn axis_value(v: &toml::Value) -> Result<AxisValue, &'static str> {
 }
 
 /// Check every axis value against the base scenario (see the module header); a value that fails
-/// alone but passes with some value of another axis is left to the points.
+/// alone but passes with some value of another axis is left to the points. Linear in the number
+/// of distinct values: each is loaded once (a hash set skips repeats), and only a failing value
+/// is tried with the other axes' values.
 fn check_values(spec: &SweepSpec, raw: &RawSweep, p: &mut Problems) {
     let candidates = |axis: &Axis| -> Vec<AxisValue> {
         match &axis.values {
@@ -577,26 +605,49 @@ fn check_values(spec: &SweepSpec, raw: &RawSweep, p: &mut Problems) {
         .flatten()
         .map(|s| s.span())
         .next();
-        let mut seen: Vec<AxisValue> = Vec::new();
-        for v in candidates(axis) {
-            if seen.contains(&v) {
-                continue;
-            }
-            seen.push(v.clone());
-            let Err(error) = spec.load(&[set(axis, &v)]) else {
-                continue;
-            };
+        let mut seen: HashSet<String> = HashSet::new();
+        let distinct: Vec<(AxisValue, String)> = candidates(axis)
+            .into_iter()
+            .map(|v| {
+                let arg = set(axis, &v);
+                (v, arg)
+            })
+            .filter(|(_, arg)| seen.insert(arg.clone()))
+            .collect();
+        // Each distinct value loaded once, on all cores; failures kept in axis order.
+        let failing: Vec<(&AxisValue, &String, ScenarioError)> = distinct
+            .par_iter()
+            .filter_map(|(v, arg)| {
+                spec.load(std::slice::from_ref(arg))
+                    .err()
+                    .map(|e| (v, arg, e))
+            })
+            .collect();
+        let mut reported = 0;
+        for (v, arg, error) in failing {
             let rescued = spec.axes.iter().enumerate().any(|(j, other)| {
                 j != i
                     && candidates(other)
                         .iter()
-                        .any(|w| spec.load(&[set(axis, &v), set(other, w)]).is_ok())
+                        .any(|w| spec.load(&[arg.clone(), set(other, w)]).is_ok())
             });
             if !rescued {
                 p.at(
                     span.clone(),
                     format!("axes[{i}] ({}) value {v}: {}", axis.key, describe(&error)),
                 );
+                reported += 1;
+                if reported == MAX_REPORTED_VALUES {
+                    p.at(
+                        span.clone(),
+                        format!(
+                            "axes[{i}] ({}): {MAX_REPORTED_VALUES} values fail, the rest are not \
+                             checked",
+                            axis.key
+                        ),
+                    );
+                    break;
+                }
             }
         }
     }
