@@ -7,9 +7,12 @@
 use crate::cli::PlotChoice;
 use crate::output::metrics_json::{self, MetricsFile, ScenarioInfo};
 use crate::output::{summary, waveforms_csv};
-use crate::plot::{self, AnyPlotKind, ImageFormat, PlotError, PlotOptions, SweepPlotRequest};
+use crate::plot::{
+    self, AnyPlotKind, ImageFormat, PlotError, PlotKind, PlotOptions, SweepPlotRequest,
+};
 use crate::scenario::{self, Scenario, ScenarioError};
 use crate::simulate::{Comparison, RunError};
+use rayon::prelude::*;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -143,7 +146,7 @@ pub fn run(opts: &RunOptions<'_>, mut stdout: impl Write) -> Result<RunOutcome, 
     })?;
 
     let plots = match plot_format {
-        Some(format) => plot::render_all(
+        Some(format) => draw_run_figures(
             &out_dir,
             &PlotOptions {
                 format,
@@ -171,6 +174,20 @@ pub fn run(opts: &RunOptions<'_>, mut stdout: impl Write) -> Result<RunOutcome, 
         result,
         plots,
     })
+}
+
+/// The figures of [`plot::render_all`], drawn in parallel (one per free core: they are most
+/// of a `run`'s time), from the outputs in `dir` loaded once; the files written, in
+/// [`PlotKind::ALL`] order.
+fn draw_run_figures(dir: &Path, opts: &PlotOptions) -> Result<Vec<PathBuf>, PlotError> {
+    let run = plot::RunData::load(dir)?;
+    PlotKind::ALL
+        .par_iter()
+        .map(|&kind| {
+            let file = dir.join(format!("{kind}.{}", opts.format));
+            plot::render_run(kind, &run, &file, opts).map(|()| file)
+        })
+        .collect()
 }
 
 /// What `mitralsim plot` draws.
