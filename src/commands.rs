@@ -11,7 +11,7 @@ use crate::plot::{
     self, AnyPlotKind, ImageFormat, PlotError, PlotKind, PlotOptions, SweepPlotRequest,
 };
 use crate::scenario::{self, Scenario, ScenarioError};
-use crate::simulate::{Comparison, RunError};
+use crate::simulate::{Comparison, RunError, Search};
 use rayon::prelude::*;
 use std::fs;
 use std::io::{self, Write};
@@ -95,6 +95,8 @@ pub struct RunOptions<'a> {
     pub quiet: bool,
     /// Figures to draw from the written outputs; `None` for none.
     pub plots: Option<ImageFormat>,
+    /// How to find the periodic steady states.
+    pub convergence: Search,
 }
 
 /// `mitralsim run`: simulate (before and, with a clip, after the repair), write
@@ -108,13 +110,14 @@ pub fn run(opts: &RunOptions<'_>, mut stdout: impl Write) -> Result<RunOutcome, 
         out,
         quiet,
         plots: plot_format,
+        convergence,
     } = *opts;
     let scenario = scenario::load(scenario_path, sets)?;
     let run_failed = |source| CommandError::Run {
         scenario: scenario.name.clone(),
         source,
     };
-    let result = Comparison::run(&scenario).map_err(run_failed)?;
+    let result = Comparison::run_with(&scenario, convergence).map_err(run_failed)?;
     let pre_waveforms = result.pre.waveforms(scenario.waveform_step_s);
     let post_waveforms = result
         .post

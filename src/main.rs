@@ -25,6 +25,7 @@ fn main() -> ExitCode {
             quiet,
             no_plots,
             plot_format,
+            convergence,
         } => commands::run(
             &commands::RunOptions {
                 scenario: scenario.as_deref(),
@@ -32,6 +33,7 @@ fn main() -> ExitCode {
                 out: out.as_deref(),
                 quiet,
                 plots: (!no_plots).then_some(plot_format),
+                convergence,
             },
             stdout,
         )

@@ -78,7 +78,8 @@ pub enum Convergence {
     /// Warm start from the previous point of the chunk (with a linear predictor along a line of
     /// points) and Anderson-accelerated beats: the default.
     Accelerated,
-    /// Every point exactly as `mitralsim run --set ...` computes it: cold start, plain beats.
+    /// Every point exactly as `mitralsim run --convergence plain --set ...` computes it: cold
+    /// start, plain beats.
     Plain,
 }
 
