@@ -326,6 +326,7 @@ pub fn load(path: &Path) -> Result<SweepSpec, SweepError> {
             points.len()
         )));
     }
+    let points = points.along_path();
 
     let scenario_path = scenario_path.expect("checked above");
     let scenario_text = fs::read_to_string(&scenario_path).map_err(|e| {
