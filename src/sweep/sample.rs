@@ -256,24 +256,29 @@ impl Points {
     /// consecutive points is a short path in parameter space and each point starts next to its
     /// predecessor's solution (docs/sweeps.md, "Warm start"). Grids are in order already; a
     /// Sobol' design keeps its sequence order, whose every prefix is itself a Sobol' design.
-    /// Costs 4 bytes per point, kept for the sweep (16 while sorting); designs of more than
+    /// Costs 4 bytes per point, kept for the sweep (8 while sorting); designs of more than
     /// [`MAX_PATH_POINTS`] points keep their sample order.
     pub fn along_path(mut self) -> Self {
         if !matches!(self.design, Design::Lhs { .. }) || self.len > MAX_PATH_POINTS {
             return self;
         }
-        let dims = self.axes.len().max(1);
-        let bits = (64 / dims).min(32) as u32;
-        let mut keyed: Vec<(u64, u32)> = (0..self.len)
+        // One u64 per sample while sorting: the curve position in the high bits, the sample
+        // number in the low ones (≥ 40 bits of position: ≥ 13 bits per axis up to 3 axes, far
+        // finer than the samples' spacing).
+        let sample_bits = 64 - (self.len.max(2) - 1).leading_zeros();
+        let dims = self.axes.len().max(1) as u32;
+        let bits = ((64 - sample_bits) / dims).min(32);
+        let mut keyed: Vec<u64> = (0..self.len)
             .map(|sample| {
                 let cell: Vec<u64> = (0..self.axes.len())
                     .map(|d| (self.unit_coordinate(sample, d) * (1u64 << bits) as f64) as u64)
                     .collect();
-                (hilbert_key(cell, bits), sample as u32)
+                (hilbert_key(cell, bits) << sample_bits) | sample
             })
             .collect();
         keyed.sort_unstable();
-        self.path = Some(keyed.into_iter().map(|(_, sample)| sample).collect());
+        let mask = (1u64 << sample_bits) - 1;
+        self.path = Some(keyed.into_iter().map(|k| (k & mask) as u32).collect());
         self
     }
 
@@ -287,13 +292,14 @@ impl Points {
 }
 
 /// Largest Latin hypercube numbered along a Hilbert curve ([`Points::along_path`]).
-pub const MAX_PATH_POINTS: u64 = 1 << 26;
+pub const MAX_PATH_POINTS: u64 = 1 << 24;
 
 /// Position along the Hilbert curve of the cell `x` (each coordinate below 2^`bits`;
 /// `x.len()·bits` ≤ 64), by Skilling's transpose algorithm (AIP Conf. Proc. 707, 381, 2004).
 fn hilbert_key(mut x: Vec<u64>, bits: u32) -> u64 {
     let n = x.len();
     match n {
+        _ if bits == 0 => return 0,
         0 => return 0,
         1 => return x[0], // one axis: in order along it
         _ => {}
@@ -513,6 +519,9 @@ mod tests {
             length(&b),
             length(&a)
         );
+        // Many axes leave no bits for the curve: the sample order, not a panic.
+        let wide = Points::lhs(ranges(62), 8, 1).along_path();
+        assert!((0..8).all(|i| wide.point(i).len() == 62));
     }
 
     #[test]
