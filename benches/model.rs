@@ -1,11 +1,12 @@
-//! Benchmarks: right-hand side, one beat, and a full steady-state run per preset.
+//! Benchmarks: right-hand side, one beat, and a full steady-state run per preset (plain and
+//! accelerated search).
 //! Run with `cargo bench --bench model`; figures are in README.md ("Performance").
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use mitralsim::model::{Circuit, N_STATE};
 use mitralsim::scenario;
 use mitralsim::simulate::Simulation;
-use mitralsim::solver::{run_to_steady_state, DormandPrince5, Integrator, OdeSystem};
+use mitralsim::solver::{run_to_steady_state, DormandPrince5, Integrator, OdeSystem, SecantMemory};
 use std::hint::black_box;
 
 fn preset(name: &str) -> scenario::Scenario {
@@ -81,5 +82,30 @@ fn steady_state_run(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, rhs, one_beat, steady_state_run);
+/// The same with the Anderson-accelerated search `mitralsim run` uses.
+fn steady_state_run_accelerated(c: &mut Criterion) {
+    let mut g = c.benchmark_group("steady_state_run_accelerated");
+    g.sample_size(20);
+    for name in PRESETS {
+        let s = preset(name);
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                let mut memory = SecantMemory::new();
+                let params = s.params.clone();
+                let sim =
+                    Simulation::run_accelerated(params, s.initial, None, &s.solver, &mut memory);
+                black_box(sim.unwrap())
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    rhs,
+    one_beat,
+    steady_state_run,
+    steady_state_run_accelerated
+);
 criterion_main!(benches);

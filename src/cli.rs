@@ -62,6 +62,11 @@ pub enum Command {
         /// Image format of the figures.
         #[arg(long, value_name = "png|svg", default_value = "png")]
         plot_format: ImageFormat,
+        /// How to find the periodic steady state: Anderson-accelerated beats, or plain beat
+        /// after beat (slower; what a sweep with convergence = "plain" does). Both stop at the
+        /// same criterion, solver.steady_tol_ml.
+        #[arg(long, value_name = "accelerated|plain", default_value = "accelerated")]
+        convergence: crate::simulate::Search,
     },
     /// Redraw a figure from saved outputs, without re-simulating: of a run (metrics.json,
     /// waveforms.csv) or of a sweep (results.csv, waveforms/).

@@ -14,7 +14,8 @@ use crate::plot::{
     self, AnyPlotKind, ImageFormat, PlotError, PlotKind, PlotOptions, SweepPlotRequest,
 };
 use crate::scenario::{self, Scenario, ScenarioError};
-use crate::simulate::{Comparison, RunError};
+use crate::simulate::{Comparison, RunError, Search};
+use rayon::prelude::*;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -108,6 +109,8 @@ pub struct RunOptions<'a> {
     pub quiet: bool,
     /// Figures to draw from the written outputs; `None` for none.
     pub plots: Option<ImageFormat>,
+    /// How to find the periodic steady states.
+    pub convergence: Search,
 }
 
 /// `mitralsim run`: simulate (before and, with a clip, after the repair), write
@@ -121,6 +124,7 @@ pub fn run(opts: &RunOptions<'_>, mut stdout: impl Write) -> Result<RunOutcome, 
         out,
         quiet,
         plots: plot_format,
+        convergence,
     } = *opts;
     let scenario = scenario::load(scenario_path, sets)?;
     let out_dir = out
@@ -136,7 +140,7 @@ pub fn run(opts: &RunOptions<'_>, mut stdout: impl Write) -> Result<RunOutcome, 
     // A progress line on a terminal for long runs (not with --quiet).
     let progress =
         (!quiet).then(|| RunProgress::start(scenario.solver.max_beats, scenario.solver.tol_ml));
-    let result = Comparison::run(&scenario).map_err(run_failed);
+    let result = Comparison::run_with(&scenario, convergence).map_err(run_failed);
     drop(progress); // stops the line before the summary is printed
     let result = result?;
     let pre_waveforms = result.pre.waveforms(scenario.waveform_step_s);
@@ -165,7 +169,7 @@ pub fn run(opts: &RunOptions<'_>, mut stdout: impl Write) -> Result<RunOutcome, 
     write_file(&stage.join(METRICS_FILE), |w| metrics_json::write(&file, w))?;
 
     let staged_plots = match plot_format {
-        Some(format) => plot::render_all(
+        Some(format) => draw_run_figures(
             stage,
             &PlotOptions {
                 format,
@@ -226,6 +230,20 @@ pub fn run_output_names() -> Vec<String> {
         names.extend(ImageFormat::ALL.map(|format| format!("{kind}.{format}")));
     }
     names
+}
+
+/// The figures of [`plot::render_all`], drawn in parallel (one per free core: they are most
+/// of a `run`'s time), from the outputs in `dir` loaded once; the files written, in
+/// [`PlotKind::ALL`] order.
+fn draw_run_figures(dir: &Path, opts: &PlotOptions) -> Result<Vec<PathBuf>, PlotError> {
+    let run = plot::RunData::load(dir)?;
+    PlotKind::ALL
+        .par_iter()
+        .map(|&kind| {
+            let file = dir.join(format!("{kind}.{}", opts.format));
+            plot::render_run(kind, &run, &file, opts).map(|()| file)
+        })
+        .collect()
 }
 
 /// What `mitralsim plot` draws.

@@ -62,6 +62,7 @@ fn dispatch(cli: Cli) -> ExitCode {
             quiet,
             no_plots,
             plot_format,
+            convergence,
         } => commands::run(
             &commands::RunOptions {
                 scenario: scenario.as_deref(),
@@ -69,6 +70,7 @@ fn dispatch(cli: Cli) -> ExitCode {
                 out: out.as_deref(),
                 quiet,
                 plots: (!no_plots).then_some(plot_format),
+                convergence,
             },
             stdout,
         )

@@ -259,6 +259,39 @@ pub struct ChainMemory {
     pub post: SecantMemory,
 }
 
+/// How `mitralsim run` looks for each state's periodic steady state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Search {
+    /// Anderson-accelerated beats ([`run_to_steady_state_accelerated`]): the same criterion in
+    /// a fraction of the beats; a state whose accelerated search fails or does not converge is
+    /// searched again plainly.
+    #[default]
+    Accelerated,
+    /// Beat after beat until the criterion is met ([`run_to_steady_state`]).
+    Plain,
+}
+
+impl Search {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Search::Accelerated => "accelerated",
+            Search::Plain => "plain",
+        }
+    }
+}
+
+impl std::str::FromStr for Search {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "accelerated" => Ok(Search::Accelerated),
+            "plain" => Ok(Search::Plain),
+            _ => Err(format!("{s:?}: expected accelerated or plain")),
+        }
+    }
+}
+
 /// A patient before and, when the scenario places a clip, after the repair.
 #[derive(Debug, Clone)]
 pub struct Comparison {
@@ -307,6 +340,36 @@ impl Comparison {
     pub fn run(scenario: &Scenario) -> Result<Self, RunError> {
         Self::pre_then_post(scenario, |_, params, initial, leak| {
             Simulation::run_with(params, initial, &scenario.solver, leak)
+        })
+    }
+
+    /// [`Comparison::run`] with the steady-state search `search`, both states from the
+    /// scenario's own start (the scenario's initial state, then the pre-clip steady state).
+    /// Accelerated: each state's search carries its own secant memory; if it fails or does not
+    /// converge, the state is searched again exactly as [`Comparison::run`] does. The steady
+    /// states are the same periodic states as [`Comparison::run`]'s within the solver's
+    /// `tol_ml` (tests/accelerated_run.rs), not bit for bit.
+    pub fn run_with(scenario: &Scenario, search: Search) -> Result<Self, RunError> {
+        if search == Search::Plain {
+            return Self::run(scenario);
+        }
+        let mut memory = ChainMemory::default();
+        Self::pre_then_post(scenario, |state, params, initial, leak| {
+            let memory = match state {
+                Repaired::Pre => &mut memory.pre,
+                Repaired::Post => &mut memory.post,
+            };
+            match Simulation::run_accelerated(
+                params.clone(),
+                initial,
+                None,
+                &scenario.solver,
+                memory,
+                leak,
+            ) {
+                Ok(sim) if sim.steady.converged => Ok(sim),
+                _ => Simulation::run_with(params, initial, &scenario.solver, leak),
+            }
         })
     }
 

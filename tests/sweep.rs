@@ -460,7 +460,8 @@ fn plain_convergence_reproduces_run_bit_for_bit() {
     let text = results(&out);
     let run_dir = tmp.path().join("run");
     mitralsim()
-        .args(["run", "-q", "--set", "valves.mitral.eroa_cm2=0.35", "--out"])
+        .args(["run", "-q", "--convergence", "plain"])
+        .args(["--set", "valves.mitral.eroa_cm2=0.35", "--out"])
         .arg(&run_dir)
         .arg(fixture("base.toml"))
         .assert()

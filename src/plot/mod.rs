@@ -519,10 +519,7 @@ fn write_figure(
         ImageFormat::Png => {
             // Draw in memory first, so that a failed drawing never leaves a half-drawn file.
             let pixels = draw_rgb(figure, opts).map_err(draw_err)?;
-            let mut png = BitMapBackend::new(out_file, size);
-            png.blit_bitmap((0, 0), size, &pixels)
-                .map_err(|e| write_err(e.to_string()))?;
-            png.present().map_err(|e| write_err(e.to_string()))
+            save_png(out_file, size, &pixels).map_err(write_err)
         }
         ImageFormat::Svg => {
             let mut svg = String::new();
@@ -534,6 +531,25 @@ fn write_figure(
             std::fs::write(out_file, svg).map_err(|e| write_err(e.to_string()))
         }
     }
+}
+
+/// Encode RGB `pixels` (3 bytes a pixel, rows top to bottom) of `size` as a PNG file.
+///
+/// Why a fixed Paeth filter and fast deflate: the default adaptive filter tries all five filters
+/// on every row. The four figures of a default `run` (1600 × 1000 px), measured with callgrind:
+/// adaptive + fast (what plotters' encoder did) 187 M instructions, 577 kB; Paeth + fast 94 M,
+/// 595 kB; Up + fast 55 M but 1227 kB; any filter with the default (zlib) compression over 1 G.
+fn save_png(out_file: &Path, (width, height): (u32, u32), pixels: &[u8]) -> Result<(), String> {
+    let file = std::fs::File::create(out_file).map_err(|e| e.to_string())?;
+    let mut encoder = png::Encoder::new(std::io::BufWriter::new(file), width, height);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder.set_filter(png::FilterType::Paeth);
+    encoder.set_adaptive_filter(png::AdaptiveFilterType::NonAdaptive);
+    encoder.set_compression(png::Compression::Fast);
+    let mut writer = encoder.write_header().map_err(|e| e.to_string())?;
+    writer.write_image_data(pixels).map_err(|e| e.to_string())?;
+    writer.finish().map_err(|e| e.to_string())
 }
 
 fn figure_rgb(figure: &impl Figure, opts: &PlotOptions) -> Result<Vec<u8>, PlotError> {

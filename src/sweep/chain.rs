@@ -106,8 +106,8 @@ fn run_point(
         }
         // The clip does not fit this valve: no start state would change that.
         Err(e @ RunError::Repair(_)) => Err(e.to_string()),
-        // Not converged or failed from a warm start: do exactly what `run` does, and restart
-        // the chain from there.
+        // Not converged or failed from a warm start: cold start, plain beats (`run --convergence
+        // plain`), and restart the chain from there.
         _ => {
             *chain = Chain::new(None);
             let plain = Comparison::run(&scenario);

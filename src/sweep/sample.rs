@@ -4,6 +4,8 @@
 //! Why index-addressed: a sweep of millions of points is never materialised. Chunks run in any
 //! order on any thread, a shard computes only its chunks and a resumed run only what is missing;
 //! all of them need "point i" in O(axes), deterministically from the sweep file (and its `seed`).
+//! The one table: a Latin hypercube's samples are numbered along a short path through parameter
+//! space ([`Points::along_path`], 4 bytes per point) so that a chunk's points are neighbours.
 
 use super::sobol::Sobol;
 
@@ -124,6 +126,8 @@ pub struct Points {
     axes: Vec<AxisValues>,
     design: Design,
     len: u64,
+    /// A Latin hypercube after [`Points::along_path`]: `path[i]` is the sample that is point `i`.
+    path: Option<std::sync::Arc<[u32]>>,
 }
 
 /// Why a design cannot be built (reported by the sweep file check).
@@ -155,6 +159,7 @@ impl Points {
             axes,
             design: Design::Grid { sizes },
             len,
+            path: None,
         })
     }
 
@@ -164,6 +169,7 @@ impl Points {
             axes,
             design: Design::Lhs { samples, seed },
             len: samples,
+            path: None,
         }
     }
 
@@ -188,6 +194,7 @@ impl Points {
                 sobol: Sobol::new(shifts),
             },
             len: samples,
+            path: None,
         })
     }
 
@@ -224,18 +231,61 @@ impl Points {
                     })
                     .collect()
             }
-            Design::Lhs { samples, seed } => (0..self.axes.len())
-                .map(|d| {
-                    let key = hash(&[*seed, LHS_SALT, d as u64]);
-                    let stratum = permute(index, *samples, key);
-                    let jitter = unit(hash(&[key, index]));
-                    self.scale(d, (stratum as f64 + jitter) / *samples as f64)
-                })
-                .collect(),
-            Design::Sobol { sobol, .. } => (0..self.axes.len())
-                .map(|d| self.scale(d, sobol.coordinate(index as u32, d)))
-                .collect(),
+            Design::Lhs { .. } | Design::Sobol { .. } => {
+                let sample = self
+                    .path
+                    .as_ref()
+                    .map_or(index, |p| u64::from(p[index as usize]));
+                (0..self.axes.len())
+                    .map(|d| self.scale(d, self.unit_coordinate(sample, d)))
+                    .collect()
+            }
         }
+    }
+
+    /// Coordinate `d` in [0, 1) of sample `sample` of an LHS or Sobol' design.
+    fn unit_coordinate(&self, sample: u64, d: usize) -> f64 {
+        match &self.design {
+            Design::Lhs { samples, seed } => {
+                let key = hash(&[*seed, LHS_SALT, d as u64]);
+                let stratum = permute(sample, *samples, key);
+                let jitter = unit(hash(&[key, sample]));
+                (stratum as f64 + jitter) / *samples as f64
+            }
+            Design::Sobol { sobol, .. } => sobol.coordinate(sample as u32, d),
+            Design::Grid { .. } => unreachable!("grids have no unit coordinates"),
+        }
+    }
+
+    /// A Latin hypercube with its samples numbered along a Hilbert curve through the unit cube
+    /// of its axes: the same set of points, consecutive ones close together, so that a chunk of
+    /// consecutive points is a short path in parameter space and each point starts next to its
+    /// predecessor's solution (docs/sweeps.md, "Warm start"). Grids are in order already; a
+    /// Sobol' design keeps its sequence order, whose every prefix is itself a Sobol' design.
+    /// Costs 4 bytes per point, kept for the sweep (8 while sorting); designs of more than
+    /// [`MAX_PATH_POINTS`] points keep their sample order.
+    pub fn along_path(mut self) -> Self {
+        if !matches!(self.design, Design::Lhs { .. }) || self.len > MAX_PATH_POINTS {
+            return self;
+        }
+        // One u64 per sample while sorting: the curve position in the high bits, the sample
+        // number in the low ones (≥ 40 bits of position: ≥ 13 bits per axis up to 3 axes, far
+        // finer than the samples' spacing).
+        let sample_bits = 64 - (self.len.max(2) - 1).leading_zeros();
+        let dims = self.axes.len().max(1) as u32;
+        let bits = ((64 - sample_bits) / dims).min(32);
+        let mut keyed: Vec<u64> = (0..self.len)
+            .map(|sample| {
+                let cell: Vec<u64> = (0..self.axes.len())
+                    .map(|d| (self.unit_coordinate(sample, d) * (1u64 << bits) as f64) as u64)
+                    .collect();
+                (hilbert_key(cell, bits) << sample_bits) | sample
+            })
+            .collect();
+        keyed.sort_unstable();
+        let mask = (1u64 << sample_bits) - 1;
+        self.path = Some(keyed.into_iter().map(|k| (k & mask) as u32).collect());
+        self
     }
 
     /// `u` ∈ [0, 1) mapped onto range axis `d`.
@@ -245,6 +295,59 @@ impl Points {
             AxisValues::List(_) => unreachable!("lhs and sobol axes are ranges"),
         }
     }
+}
+
+/// Largest Latin hypercube numbered along a Hilbert curve ([`Points::along_path`]).
+pub const MAX_PATH_POINTS: u64 = 1 << 24;
+
+/// Position along the Hilbert curve of the cell `x` (each coordinate below 2^`bits`;
+/// `x.len()·bits` ≤ 64), by Skilling's transpose algorithm (AIP Conf. Proc. 707, 381, 2004).
+fn hilbert_key(mut x: Vec<u64>, bits: u32) -> u64 {
+    let n = x.len();
+    match n {
+        _ if bits == 0 => return 0,
+        0 => return 0,
+        1 => return x[0], // one axis: in order along it
+        _ => {}
+    }
+    // Inverse undo of the excess work.
+    let mut q = 1u64 << (bits - 1);
+    while q > 1 {
+        let p = q - 1;
+        for i in 0..n {
+            if x[i] & q != 0 {
+                x[0] ^= p;
+            } else {
+                let t = (x[0] ^ x[i]) & p;
+                x[0] ^= t;
+                x[i] ^= t;
+            }
+        }
+        q >>= 1;
+    }
+    // Gray encode.
+    for i in 1..n {
+        x[i] ^= x[i - 1];
+    }
+    let mut t = 0;
+    let mut q = 1u64 << (bits - 1);
+    while q > 1 {
+        if x[n - 1] & q != 0 {
+            t ^= q - 1;
+        }
+        q >>= 1;
+    }
+    for v in &mut x {
+        *v ^= t;
+    }
+    // Interleave: the most significant bit of every coordinate first.
+    let mut key = 0u64;
+    for b in (0..bits).rev() {
+        for v in &x {
+            key = (key << 1) | ((v >> b) & 1);
+        }
+    }
+    key
 }
 
 const LHS_SALT: u64 = 0x4c48_5300;
@@ -367,6 +470,65 @@ mod tests {
             strata.sort_unstable();
             assert_eq!(strata, (0..n).collect::<Vec<_>>(), "axis {d}");
         }
+    }
+
+    #[test]
+    fn hilbert_keys_step_to_a_neighbouring_cell() {
+        for (dims, bits) in [(2, 3), (3, 2)] {
+            let side = 1u64 << bits;
+            let cells: Vec<Vec<u64>> = (0..side.pow(dims))
+                .map(|i| (0..dims).map(|d| i / side.pow(d) % side).collect())
+                .collect();
+            let mut by_key: Vec<(u64, &Vec<u64>)> = cells
+                .iter()
+                .map(|c| (hilbert_key(c.clone(), bits as u32), c))
+                .collect();
+            by_key.sort_unstable();
+            let keys: Vec<u64> = by_key.iter().map(|(k, _)| *k).collect();
+            assert_eq!(keys, (0..side.pow(dims)).collect::<Vec<_>>(), "a bijection");
+            for w in by_key.windows(2) {
+                let steps: u64 = w[0].1.iter().zip(w[1].1).map(|(a, b)| a.abs_diff(*b)).sum();
+                assert_eq!(steps, 1, "{:?} -> {:?}", w[0].1, w[1].1);
+            }
+        }
+    }
+
+    #[test]
+    fn lhs_along_a_path_is_the_same_design_with_shorter_steps() {
+        let n = 500;
+        let plain = Points::lhs(ranges(3), n, 5);
+        let path = plain.clone().along_path();
+        let coords = |p: &Points| -> Vec<Vec<f64>> {
+            (0..n)
+                .map(|i| p.point(i).iter().map(|v| v.as_f64().unwrap()).collect())
+                .collect()
+        };
+        let (a, b) = (coords(&plain), coords(&path));
+        let sorted = |mut v: Vec<Vec<f64>>| {
+            v.sort_by(|x, y| x.partial_cmp(y).unwrap());
+            v
+        };
+        assert_eq!(sorted(a.clone()), sorted(b.clone()), "the same points");
+        let length = |v: &[Vec<f64>]| -> f64 {
+            v.windows(2)
+                .map(|w| {
+                    w[0].iter()
+                        .zip(&w[1])
+                        .map(|(x, y)| (x - y).powi(2))
+                        .sum::<f64>()
+                        .sqrt()
+                })
+                .sum()
+        };
+        assert!(
+            4.0 * length(&b) < length(&a),
+            "path {} vs sample order {}",
+            length(&b),
+            length(&a)
+        );
+        // Many axes leave no bits for the curve: the sample order, not a panic.
+        let wide = Points::lhs(ranges(62), 8, 1).along_path();
+        assert!((0..8).all(|i| wide.point(i).len() == 62));
     }
 
     #[test]

@@ -87,7 +87,8 @@ pub enum Convergence {
     /// Warm start from the previous point of the chunk (with a linear predictor along a line of
     /// points) and Anderson-accelerated beats: the default.
     Accelerated,
-    /// Every point exactly as `mitralsim run --set ...` computes it: cold start, plain beats.
+    /// Every point exactly as `mitralsim run --convergence plain --set ...` computes it: cold
+    /// start, plain beats.
     Plain,
 }
 
@@ -334,6 +335,7 @@ pub fn load(path: &Path) -> Result<SweepSpec, SweepError> {
             points.len()
         )));
     }
+    let points = points.along_path();
 
     let scenario_path = scenario_path.expect("checked above");
     let scenario_text = fs::read_to_string(&scenario_path).map_err(|e| {
