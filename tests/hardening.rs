@@ -903,7 +903,7 @@ fn null_metrics_are_read_back_by_plot() {
 fn case13_a_long_run_shows_its_progress_on_a_terminal() {
     let tmp = tempfile::tempdir().unwrap();
     let command = format!(
-        "'{}' run --set solver.max_beats=12000 --set solver.steady_tol_ml=1e-12 --no-plots \
+        "'{}' run --set solver.max_beats=12000 --set solver.steady_tol_ml=1e-15 --no-plots \
          --out '{}'",
         binary().display(),
         tmp.path().join("run").display()
@@ -928,7 +928,7 @@ fn case13_a_long_run_shows_its_progress_on_a_terminal() {
             "--set",
             "solver.max_beats=2500",
             "--set",
-            "solver.steady_tol_ml=1e-12",
+            "solver.steady_tol_ml=1e-15",
             "--no-plots",
             "--out",
         ])
