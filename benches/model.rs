@@ -5,7 +5,7 @@
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use mitralsim::model::{Circuit, N_STATE};
 use mitralsim::scenario;
-use mitralsim::simulate::Simulation;
+use mitralsim::simulate::{LeakGain, Simulation};
 use mitralsim::solver::{run_to_steady_state, DormandPrince5, Integrator, OdeSystem, SecantMemory};
 use std::hint::black_box;
 
@@ -92,8 +92,14 @@ fn steady_state_run_accelerated(c: &mut Criterion) {
             b.iter(|| {
                 let mut memory = SecantMemory::new();
                 let params = s.params.clone();
-                let sim =
-                    Simulation::run_accelerated(params, s.initial, None, &s.solver, &mut memory);
+                let sim = Simulation::run_accelerated(
+                    params,
+                    s.initial,
+                    None,
+                    &s.solver,
+                    &mut memory,
+                    LeakGain::Calibrate,
+                );
                 black_box(sim.unwrap())
             })
         });
