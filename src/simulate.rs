@@ -25,8 +25,22 @@ pub struct Simulation {
     pub circuit: Circuit,
     pub steady: SteadyState,
     pub metrics: Metrics,
-    /// Steady-state searches run: 1, or more while a dynamic orifice's gain was calibrated.
+    /// Steady-state searches run: 1, or more while the outer loops (a dynamic orifice's gain,
+    /// the baroreflex) settled.
     pub searches: u32,
+    /// Where the outer loops ended: a neighbouring run starts them there.
+    pub outer: OuterGuess,
+}
+
+/// Starting values of the outer loops of [`Simulation`]: a neighbouring point's settled
+/// values put the first search next to the answer (a sweep's warm start). `None`: the
+/// scenario's own (the reflex's set point, the orifice's gain).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct OuterGuess {
+    /// The baroreflex's sensed mean aortic pressure (mmHg).
+    pub sensed_map_mmhg: Option<f64>,
+    /// The dynamic orifice's gain.
+    pub leak_gain: Option<f64>,
 }
 
 /// Whether a run calibrates a dynamic regurgitant orifice to its `eroa_cm2`.
@@ -107,7 +121,18 @@ impl Simulation {
         settings: &SteadyStateSettings,
         leak: LeakGain,
     ) -> Result<Self, SolverError> {
-        Self::solve(params, initial, leak, |circuit, start| {
+        Self::run_from(params, initial, OuterGuess::default(), settings, leak)
+    }
+
+    /// [`Simulation::run_with`] with the outer loops started at `guess`.
+    pub fn run_from(
+        params: ModelParams,
+        initial: State,
+        guess: OuterGuess,
+        settings: &SteadyStateSettings,
+        leak: LeakGain,
+    ) -> Result<Self, SolverError> {
+        Self::solve(params, initial, leak, guess, |circuit, start| {
             run_to_steady_state(circuit, start, settings)
         })
     }
@@ -124,11 +149,32 @@ impl Simulation {
         memory: &mut SecantMemory,
         leak: LeakGain,
     ) -> Result<Self, SolverError> {
+        Self::run_accelerated_from(
+            params,
+            initial,
+            warm,
+            OuterGuess::default(),
+            settings,
+            memory,
+            leak,
+        )
+    }
+
+    /// [`Simulation::run_accelerated`] with the outer loops started at `guess`.
+    pub fn run_accelerated_from(
+        params: ModelParams,
+        initial: State,
+        warm: Option<&State>,
+        guess: OuterGuess,
+        settings: &SteadyStateSettings,
+        memory: &mut SecantMemory,
+        leak: LeakGain,
+    ) -> Result<Self, SolverError> {
         let start = match warm {
             Some(warm) => warm_state(&Circuit::new(params.clone()), warm, &initial),
             None => initial,
         };
-        Self::solve(params, start, leak, |circuit, start| {
+        Self::solve(params, start, leak, guess, |circuit, start| {
             run_to_steady_state_accelerated(circuit, start, settings, memory)
         })
     }
@@ -143,14 +189,23 @@ impl Simulation {
         mut params: ModelParams,
         start: State,
         leak: LeakGain,
+        guess: OuterGuess,
         mut search: impl FnMut(&Circuit, State) -> Result<SteadyState, SolverError>,
     ) -> Result<Self, SolverError> {
         let target = params
             .mitral_orifice()
             .filter(|o| o.profile.is_dynamic() && leak == LeakGain::Calibrate)
             .map(|o| o.eroa_cm2);
+        if let (Some(_), Some(gain), Some(ValveLaw::Orifice(o))) = (
+            target,
+            guess.leak_gain,
+            params.valves.get_mut(ValveId::Mitral as usize),
+        ) {
+            o.leak_gain = gain;
+        }
         let reflex = params.reflex;
-        let mut sensed = reflex.map(|r| SensedPressure::new(r.set_point_mmhg));
+        let mut sensed =
+            reflex.map(|r| SensedPressure::new(guess.sensed_map_mmhg.unwrap_or(r.set_point_mmhg)));
         let mut start = start;
         let mut beats = 0;
         let mut stats = SolverStats::default();
@@ -169,7 +224,11 @@ impl Simulation {
             let mut steady = search(&circuit, start)?;
             beats += steady.beats;
             stats = stats.plus(&steady.stats);
-            let measured = Self::measure(circuit, steady.clone(), searches);
+            let mut measured = Self::measure(circuit, steady.clone(), searches);
+            measured.outer = OuterGuess {
+                sensed_map_mmhg: sensed.map(|s| s.current()),
+                leak_gain: target.and(params.mitral_orifice().map(|o| o.leak_gain)),
+            };
             // No jet to measure (a leak below detection, e.g. a direct clip's tiny residual
             // EROA): nothing to calibrate against, the gain stays.
             let leak_ratio = target
@@ -188,7 +247,10 @@ impl Simulation {
                 steady.stats = stats;
                 // Not within tolerance after the last search: reported as not converged.
                 steady.converged &= done;
-                return Ok(Self::measure(measured.circuit, steady, searches));
+                let outer = measured.outer;
+                let mut ended = Self::measure(measured.circuit, steady, searches);
+                ended.outer = outer;
+                return Ok(ended);
             }
             if let (Some(ratio), Some(ValveLaw::Orifice(o))) =
                 (leak_ratio, params.valves.get_mut(ValveId::Mitral as usize))
@@ -218,6 +280,7 @@ impl Simulation {
             steady,
             metrics,
             searches,
+            outer: OuterGuess::default(),
         }
     }
 
@@ -252,6 +315,9 @@ pub struct WarmStart {
     pub pre: State,
     /// Start of the post-clip state; `None`: the pre-clip steady state, as in [`Comparison::run`].
     pub post: Option<State>,
+    /// Starts of the pre- and post-clip outer loops.
+    pub pre_outer: OuterGuess,
+    pub post_outer: OuterGuess,
 }
 
 /// The secant memories carried from point to point along a sweep chunk, one per state (the pre-
@@ -341,8 +407,8 @@ impl Comparison {
     /// Run the scenario to steady state; with a clip, run the repaired valve too, starting from
     /// the pre-clip steady state: the same patient (same blood volume), acutely repaired.
     pub fn run(scenario: &Scenario) -> Result<Self, RunError> {
-        Self::pre_then_post(scenario, |_, params, initial, leak| {
-            Simulation::run_with(params, initial, &scenario.solver, leak)
+        Self::pre_then_post(scenario, |_, params, initial, leak, guess| {
+            Simulation::run_from(params, initial, guess, &scenario.solver, leak)
         })
     }
 
@@ -357,21 +423,22 @@ impl Comparison {
             return Self::run(scenario);
         }
         let mut memory = ChainMemory::default();
-        Self::pre_then_post(scenario, |state, params, initial, leak| {
+        Self::pre_then_post(scenario, |state, params, initial, leak, guess| {
             let memory = match state {
                 Repaired::Pre => &mut memory.pre,
                 Repaired::Post => &mut memory.post,
             };
-            match Simulation::run_accelerated(
+            match Simulation::run_accelerated_from(
                 params.clone(),
                 initial,
                 None,
+                guess,
                 &scenario.solver,
                 memory,
                 leak,
             ) {
                 Ok(sim) if sim.steady.converged => Ok(sim),
-                _ => Simulation::run_with(params, initial, &scenario.solver, leak),
+                _ => Simulation::run_from(params, initial, guess, &scenario.solver, leak),
             }
         })
     }
@@ -384,15 +451,29 @@ impl Comparison {
         warm: Option<&WarmStart>,
         memory: &mut ChainMemory,
     ) -> Result<Self, RunError> {
-        Self::pre_then_post(scenario, |state, params, initial, leak| {
-            let (warm_state, memory) = match state {
-                Repaired::Pre => (warm.map(|w| &w.pre), &mut memory.pre),
+        Self::pre_then_post(scenario, |state, params, initial, leak, guess| {
+            let (warm_state, memory, guess) = match state {
+                Repaired::Pre => (
+                    warm.map(|w| &w.pre),
+                    &mut memory.pre,
+                    warm.map_or(guess, |w| w.pre_outer),
+                ),
                 Repaired::Post => (
                     Some(warm.and_then(|w| w.post.as_ref()).unwrap_or(&initial)),
                     &mut memory.post,
+                    warm.filter(|w| w.post.is_some())
+                        .map_or(guess, |w| w.post_outer),
                 ),
             };
-            Simulation::run_accelerated(params, initial, warm_state, &scenario.solver, memory, leak)
+            Simulation::run_accelerated_from(
+                params,
+                initial,
+                warm_state,
+                guess,
+                &scenario.solver,
+                memory,
+                leak,
+            )
         })
     }
 
@@ -407,6 +488,7 @@ impl Comparison {
             ModelParams,
             State,
             LeakGain,
+            OuterGuess,
         ) -> Result<Simulation, SolverError>,
     ) -> Result<Self, RunError> {
         let solver_err = |state: Repaired| {
@@ -420,6 +502,7 @@ impl Comparison {
             scenario.params.clone(),
             scenario.initial,
             LeakGain::Calibrate,
+            OuterGuess::default(),
         )
         .map_err(solver_err(Repaired::Pre))?;
         let post = match &scenario.clip {
@@ -431,7 +514,9 @@ impl Comparison {
                 } else {
                     LeakGain::Keep
                 };
-                let sim = simulate(Repaired::Post, params, pre.steady.state, leak)
+                // The post-clip state starts its outer loops where the pre-clip ones ended
+                // (the gain only matters when a direct clip recalibrates it).
+                let sim = simulate(Repaired::Post, params, pre.steady.state, leak, pre.outer)
                     .map_err(solver_err(Repaired::Post))?;
                 Some(PostClip {
                     sim,
@@ -447,6 +532,11 @@ impl Comparison {
         WarmStart {
             pre: self.pre.steady.state,
             post: self.post.as_ref().map(|p| p.sim.steady.state),
+            pre_outer: self.pre.outer,
+            post_outer: self
+                .post
+                .as_ref()
+                .map_or(OuterGuess::default(), |p| p.sim.outer),
         }
     }
 

@@ -110,11 +110,11 @@ pub struct Metrics {
     pub mitral_forward_volume_ml: f64,
     pub regurgitant_volume_ml: f64,
     pub regurgitant_fraction_pct: f64,
-    /// Echo-style EROA: volume / VTI of the regurgitant jet (the run of regurgitant flow above
+    /// Echo-style EROA: volume / VTI of the regurgitant jet (the regurgitant flow above
     /// [`JET_FLOW_THRESHOLD`] of its peak and [`JET_FLOW_FLOOR_ML_S`], faster than
-    /// [`JET_MIN_VELOCITY_CM_S`]); 0 without a jet.
+    /// [`JET_MIN_VELOCITY_CM_S`]); 0 without a jet of [`JET_MIN_VOLUME_ML`].
     pub eroa_cm2: f64,
-    /// Duration of that jet.
+    /// Time the jet lasts over the beat.
     pub regurgitant_duration_ms: f64,
     pub mr_grade: MrGrade,
     pub mitral_mean_gradient_mmhg: f64,
@@ -158,9 +158,9 @@ pub const FILLING_FLOW_THRESHOLD: f64 = 0.05;
 pub const JET_MIN_VELOCITY_CM_S: f64 = 150.0;
 /// … while it exceeds this fraction of its peak …
 pub const JET_FLOW_THRESHOLD: f64 = 0.05;
-/// … and lasts at least this long (s): a few milliseconds of backflow through closing leaflets
-/// are the valve's closing volume, not a jet …
-pub const JET_MIN_DURATION_S: f64 = 0.02;
+/// … and carries at least this volume (mL) over the beat: the milliseconds of backflow through
+/// closing leaflets are the valve's closing volume, not a jet …
+pub const JET_MIN_VOLUME_ML: f64 = 1.0;
 /// … and this flow (mL/s), so that a competent valve's tiny leak and closing backflow are not a
 /// jet.
 pub const JET_FLOW_FLOOR_ML_S: f64 = 20.0;
@@ -294,10 +294,12 @@ impl Metrics {
                 units::bernoulli_velocity_cm_s(p_lv[i] - p_la[i])
             }
         };
-        // The jet: the run of regurgitant flow above the detection threshold around its peak,
-        // what a CW Doppler trace shows. Its VTI, its duration and the EROA = jet volume / VTI
-        // are taken over it, so that a competent orifice's high-velocity trickle (a late-systolic
-        // leak's early systole, a closed valve's 1e-3 cm²) is not counted as a jet.
+        // The jet: the regurgitant flow above the detection threshold and fast, what a CW
+        // Doppler trace shows. Its VTI, its duration and the EROA = jet volume / VTI are taken
+        // over it, so that a competent orifice's high-velocity trickle (a late-systolic leak's
+        // early systole, a closed valve's 1e-3 cm²) is not counted as a jet. Integrals over
+        // where the condition holds (not over one run of it) move continuously with the
+        // parameters.
         // A jet is fast: flow that an open or closing valve lets back at low velocity (the
         // closing volume) is not one. `jet_flow` is −Q where the velocity exceeds
         // JET_MIN_VELOCITY_CM_S, else 0.
@@ -315,15 +317,13 @@ impl Metrics {
             };
             -q_mv[i] - jet_threshold.max(slow)
         };
-        let i_jet_peak = argmax((0..beat.len()).map(jet_flow)) as isize;
-        let (eroa, regurgitant_duration_s) = match grid.positive_run(above_jet, i_jet_peak) {
-            Some((start, end)) if end - start >= JET_MIN_DURATION_S => {
-                let vti_cm = grid.integrate(jet_velocity_cm_s, start, end);
-                let jet_ml = grid.integrate(|i| -q_mv[i], start, end);
-                let eroa = if vti_cm > 0.0 { jet_ml / vti_cm } else { 0.0 };
-                (eroa, end - start)
-            }
-            _ => (0.0, 0.0),
+        let jet_ml = integrate_where(beat, above_jet, |i| -q_mv[i]);
+        let (eroa, regurgitant_duration_s) = if jet_ml >= JET_MIN_VOLUME_ML {
+            let vti_cm = integrate_where(beat, above_jet, jet_velocity_cm_s);
+            let eroa = if vti_cm > 0.0 { jet_ml / vti_cm } else { 0.0 };
+            (eroa, integrate_where(beat, above_jet, |_| 1.0))
+        } else {
+            (0.0, 0.0)
         };
 
         // Filling: one period per beat, from mitral opening — the first rise of the inflow above

@@ -15,7 +15,7 @@ use super::sample::{AxisValue, AxisValues};
 use super::spec::{describe, Convergence, SweepSpec};
 use crate::model::state::Q_VEN_PUL;
 use crate::model::State;
-use crate::simulate::{ChainMemory, Comparison, RunError, WarmStart};
+use crate::simulate::{ChainMemory, Comparison, OuterGuess, RunError, WarmStart};
 
 /// The points of chunk `chunk` of a sweep of `points` points in chunks of `chunk_points`.
 pub fn chunk_range(chunk: u64, points: u64, chunk_points: u64) -> std::ops::Range<u64> {
@@ -232,7 +232,20 @@ impl Chain {
             )),
             b => *b,
         };
-        Some(WarmStart { pre, post })
+        let outer = |pick: fn(&WarmStart) -> OuterGuess| OuterGuess {
+            sensed_map_mmhg: extrapolate_scalar(
+                used.iter().map(|(_, w)| pick(w).sensed_map_mmhg),
+                &weights,
+            ),
+            leak_gain: extrapolate_scalar(used.iter().map(|(_, w)| pick(w).leak_gain), &weights)
+                .filter(|g| *g > 0.0),
+        };
+        Some(WarmStart {
+            pre,
+            post,
+            pre_outer: outer(|w| w.pre_outer),
+            post_outer: outer(|w| w.post_outer),
+        })
     }
 
     /// The converged states nearest to `coords` among points with the same words (the latest
@@ -320,6 +333,15 @@ fn lagrange_weights_at_zero(s: &[f64]) -> Vec<f64> {
                 .product()
         })
         .collect()
+}
+
+/// `Σ wᵢ·xᵢ` of an outer loop's settled values; `None` if a point lacks one.
+fn extrapolate_scalar(values: impl Iterator<Item = Option<f64>>, weights: &[f64]) -> Option<f64> {
+    values
+        .zip(weights)
+        .map(|(x, w)| x.map(|x| w * x))
+        .sum::<Option<f64>>()
+        .filter(|x| x.is_finite())
 }
 
 /// `Σ wᵢ·statesᵢ` on the compartment volumes and vessel flows; valve states from `newest` (they
