@@ -134,10 +134,10 @@ def _read_results(path):
     try:
         import pandas
 
-        # round_trip: the exact doubles results.csv holds (pandas' fast parser may differ in
-        # the last bit).
-        return pandas.read_csv(path, float_precision="round_trip", keep_default_na=False,
-                               na_values=[""])
+        # Before pandas 3 the default parser may differ from the exact double in the last bit;
+        # "round_trip" reads exactly what results.csv holds (pandas 3 does so by default).
+        exact = {} if int(pandas.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}
+        return pandas.read_csv(path, keep_default_na=False, na_values=[""], **exact)
     except ImportError:
         with open(path, newline="") as f:
             return list(csv.DictReader(f))
