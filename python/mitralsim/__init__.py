@@ -24,6 +24,7 @@ __all__ = [
     "default_preset",
     "validate",
     "Result",
+    "SweepRows",
     "ScenarioError",
     "SolverError",
     "InternalError",
@@ -130,6 +131,15 @@ def run(scenario=None, set=None, convergence="accelerated"):
     return result
 
 
+class SweepRows(list):
+    """results.csv as a list of dicts (cells as text) when pandas is not installed; like a
+    DataFrame, the run's summary is in ``attrs["mitralsim"]``."""
+
+    def __init__(self, rows):
+        super().__init__(rows)
+        self.attrs = {}
+
+
 def _read_results(path):
     try:
         import pandas
@@ -140,12 +150,12 @@ def _read_results(path):
         return pandas.read_csv(path, keep_default_na=False, na_values=[""], **exact)
     except ImportError:
         with open(path, newline="") as f:
-            return list(csv.DictReader(f))
+            return SweepRows(csv.DictReader(f))
 
 
 def sweep(sweep_file, jobs=None, progress=False, out=None, resume=False, waveforms=False):
     """Run a sweep file as ``mitralsim sweep`` does and return results.csv as a DataFrame (a
-    list of dicts without pandas). ``out``: keep the sweep's files there (default: a temporary
+    ``SweepRows`` list of dicts without pandas). ``out``: keep the sweep's files there (default: a temporary
     directory, removed afterwards). The run's summary is in ``df.attrs["mitralsim"]``.
     Ctrl-C stops the sweep cleanly and raises KeyboardInterrupt (with ``out``, ``resume=True``
     continues it)."""
@@ -154,8 +164,7 @@ def sweep(sweep_file, jobs=None, progress=False, out=None, resume=False, wavefor
     def go(out_dir):
         outcome = _native.sweep_into(sweep_file, out_dir, jobs, resume, waveforms, progress)
         rows = _read_results(os.path.join(out_dir, "results.csv"))
-        if hasattr(rows, "attrs"):
-            rows.attrs["mitralsim"] = outcome
+        rows.attrs["mitralsim"] = outcome
         return rows
 
     if out is not None:

@@ -171,8 +171,8 @@ def test_sweep_dataframe_equals_results_csv(cli, tmp_path):
         rows = list(csv.DictReader(f))
     df = mitralsim.sweep(sweep_file, jobs=2)
     assert len(df) == len(rows) == 6
-    assert list(df.keys()) == list(rows[0].keys())
     records = df.to_dict("records") if hasattr(df, "to_dict") else df
+    assert list(records[0].keys()) == list(rows[0].keys())
     for got, want in zip(records, rows):
         for key, cell in want.items():
             value = got[key]
@@ -182,8 +182,7 @@ def test_sweep_dataframe_equals_results_csv(cli, tmp_path):
                 assert (value if value == value else "") == cell, key
             else:
                 assert float(value) == float(cell), key
-    if hasattr(df, "attrs"):
-        assert df.attrs["mitralsim"]["ok"] == 6 and df.attrs["mitralsim"]["exit_code"] == 0
+    assert df.attrs["mitralsim"]["ok"] == 6 and df.attrs["mitralsim"]["exit_code"] == 0
 
 
 def test_sweep_stops_cleanly_on_keyboard_interrupt_and_resumes(tmp_path):
