@@ -375,6 +375,13 @@ impl RowCounter {
     }
 }
 
+/// Progress text on Python's `sys.stderr` (a notebook shows it; a failure to show it is ignored).
+fn write_stderr(py: Python<'_>, text: &str) {
+    if let Ok(stderr) = py.import("sys").and_then(|sys| sys.getattr("stderr")) {
+        let _ = stderr.call_method1("write", (text,));
+    }
+}
+
 /// Run a sweep file into `out_dir` as `mitralsim sweep FILE --out DIR` does, on rayon threads
 /// with the GIL released. Ctrl-C (KeyboardInterrupt) sets the sweep's stop flag: the rows
 /// written stay valid (`resume=True` continues) and KeyboardInterrupt is raised.
@@ -419,19 +426,13 @@ fn sweep_into<'py>(
         }
         if progress && counter.due() {
             let rows = counter.update();
-            let msg = format!("\rmitralsim sweep: {rows} points written");
-            let _ = py
-                .import("sys")?
-                .getattr("stderr")?
-                .call_method1("write", (msg,));
+            write_stderr(py, &format!("\rmitralsim sweep: {rows} points written"));
         }
     }
     let outcome = worker.join().unwrap_or_else(Err);
     if progress {
-        let _ = py
-            .import("sys")?
-            .getattr("stderr")?
-            .call_method1("write", ("\n",));
+        let rows = counter.update();
+        write_stderr(py, &format!("\rmitralsim sweep: {rows} points written\n"));
     }
     let outcome: SweepOutcome = match outcome {
         Ok(result) => result.map_err(sweep_err)?,

@@ -159,7 +159,7 @@ def small_sweep(tmp_path, rates=2, eroas=3):
     return path
 
 
-def test_sweep_dataframe_equals_results_csv(cli, tmp_path):
+def test_sweep_dataframe_equals_results_csv(cli, tmp_path, capsys):
     sweep_file = small_sweep(tmp_path)
     done = subprocess.run(
         [str(cli), "sweep", str(sweep_file), "--out", str(tmp_path / "cli"), "--jobs", "2"],
@@ -169,7 +169,8 @@ def test_sweep_dataframe_equals_results_csv(cli, tmp_path):
     assert done.returncode == 0, done.stderr
     with open(tmp_path / "cli" / "results.csv", newline="") as f:
         rows = list(csv.DictReader(f))
-    df = mitralsim.sweep(sweep_file, jobs=2)
+    df = mitralsim.sweep(sweep_file, jobs=2, progress=True)
+    assert "mitralsim sweep: 6 points written\n" in capsys.readouterr().err
     assert len(df) == len(rows) == 6
     records = df.to_dict("records") if hasattr(df, "to_dict") else df
     assert list(records[0].keys()) == list(rows[0].keys())
