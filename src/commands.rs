@@ -143,49 +143,7 @@ pub fn run(opts: &RunOptions<'_>, mut stdout: impl Write) -> Result<RunOutcome, 
     let result = Comparison::run_with(&scenario, convergence).map_err(run_failed);
     drop(progress); // stops the line before the summary is printed
     let result = result?;
-    let pre_waveforms = result.pre.waveforms(scenario.waveform_step_s);
-    let post_waveforms = result
-        .post
-        .as_ref()
-        .map(|p| p.sim.waveforms(scenario.waveform_step_s));
-
-    // Everything is written into a staging directory and moved into place as one set.
-    let staging = Staging::new(&out_dir).map_err(write_err(&out_dir))?;
-    let stage = staging.path();
-    write_file(&stage.join(RESOLVED_SCENARIO_FILE), |w| {
-        w.write_all(scenario.resolved_toml.as_bytes())
-    })?;
-    let mut beats = vec![("pre", &pre_waveforms)];
-    beats.extend(post_waveforms.as_ref().map(|b| ("post", b)));
-    write_file(&stage.join(WAVEFORMS_FILE), |w| {
-        waveforms_csv::write(&beats, w)
-    })?;
-    let file = MetricsFile::new(
-        scenario_info(&scenario),
-        &scenario.sha256,
-        &scenario.solver,
-        &result,
-    );
-    write_file(&stage.join(METRICS_FILE), |w| metrics_json::write(&file, w))?;
-
-    let staged_plots = match plot_format {
-        Some(format) => draw_run_figures(
-            stage,
-            &PlotOptions {
-                format,
-                ..PlotOptions::default()
-            },
-        )?,
-        None => Vec::new(),
-    };
-    let plots = staged_plots
-        .iter()
-        .filter_map(|p| p.file_name())
-        .map(|name| out_dir.join(name))
-        .collect();
-    let replaced = staging
-        .commit(&run_output_names(), METRICS_FILE)
-        .map_err(write_err(&out_dir))?;
+    let (plots, replaced) = write_run_outputs(&out_dir, &scenario, &result, plot_format)?;
 
     if !quiet {
         let stdout_err = write_err(Path::new("stdout"));
@@ -217,6 +175,68 @@ pub fn run(opts: &RunOptions<'_>, mut stdout: impl Write) -> Result<RunOutcome, 
         plots,
         replaced,
     })
+}
+
+/// The metrics.json contents of `result`, a simulation of `scenario`.
+pub fn metrics_file<'a>(scenario: &'a Scenario, result: &'a Comparison) -> MetricsFile<'a> {
+    MetricsFile::new(
+        scenario_info(scenario),
+        &scenario.sha256,
+        &scenario.solver,
+        result,
+    )
+}
+
+/// Write `run`'s outputs of `result` (a simulation of `scenario`) into `out_dir`, which the
+/// caller has locked: DIR/{metrics.json, waveforms.csv, scenario.resolved.toml} and, with
+/// `plot_format`, the figures, all staged and moved into place as one set. Returns the figures
+/// written and the earlier outputs replaced. Why a function: the Python bindings write the same
+/// files from a result they already hold.
+pub fn write_run_outputs(
+    out_dir: &Path,
+    scenario: &Scenario,
+    result: &Comparison,
+    plot_format: Option<ImageFormat>,
+) -> Result<(Vec<PathBuf>, Vec<String>), CommandError> {
+    let pre_waveforms = result.pre.waveforms(scenario.waveform_step_s);
+    let post_waveforms = result
+        .post
+        .as_ref()
+        .map(|p| p.sim.waveforms(scenario.waveform_step_s));
+
+    // Everything is written into a staging directory and moved into place as one set.
+    let staging = Staging::new(out_dir).map_err(write_err(out_dir))?;
+    let stage = staging.path();
+    write_file(&stage.join(RESOLVED_SCENARIO_FILE), |w| {
+        w.write_all(scenario.resolved_toml.as_bytes())
+    })?;
+    let mut beats = vec![("pre", &pre_waveforms)];
+    beats.extend(post_waveforms.as_ref().map(|b| ("post", b)));
+    write_file(&stage.join(WAVEFORMS_FILE), |w| {
+        waveforms_csv::write(&beats, w)
+    })?;
+    let file = metrics_file(scenario, result);
+    write_file(&stage.join(METRICS_FILE), |w| metrics_json::write(&file, w))?;
+
+    let staged_plots = match plot_format {
+        Some(format) => draw_run_figures(
+            stage,
+            &PlotOptions {
+                format,
+                ..PlotOptions::default()
+            },
+        )?,
+        None => Vec::new(),
+    };
+    let plots = staged_plots
+        .iter()
+        .filter_map(|p| p.file_name())
+        .map(|name| out_dir.join(name))
+        .collect();
+    let replaced = staging
+        .commit(&run_output_names(), METRICS_FILE)
+        .map_err(write_err(out_dir))?;
+    Ok((plots, replaced))
 }
 
 /// Every file name `run` may write into its output directory: the data files and each figure
