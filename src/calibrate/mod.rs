@@ -1,0 +1,436 @@
+//! `mitralsim calibrate`: fit the model to a patient's measurements, then predict the clip
+//! (docs/calibration.md).
+//!
+//! Why a module of its own: calibration uses the other rooms — the scenario reader (`--set`
+//! overrides over a template parsed once), the simulation (accelerated steady states, warm
+//! started), the metrics (target keys are metrics.json keys) — and adds only what is its own:
+//! `file` (the calibration file, located errors), `setup` (from the file to a problem, checked
+//! against the scenario and the metrics), `problem` (one model evaluation), `bounds` (the
+//! change of variable), `jacobian` (parallel finite differences), `fit` (Levenberg–Marquardt,
+//! several starts), `stats` (standard errors, identifiability, what limits an unmet target),
+//! `defaults` (the default free parameters), `sensitivity` (the table behind them) and
+//! `report` (fit.json, stdout, calibrated.toml's header).
+
+mod bounds;
+mod defaults;
+pub mod file;
+mod fit;
+mod jacobian;
+pub mod problem;
+pub mod report;
+mod sensitivity;
+mod setup;
+mod stats;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use nalgebra::DMatrix;
+
+pub use fit::FitSettings;
+pub use report::FitReport;
+pub use sensitivity::sensitivity_table;
+
+use crate::commands::exit_code;
+use crate::output::metrics_json;
+use crate::plot::{self, ImageFormat};
+use crate::scenario::{self, ScenarioError};
+use crate::simulate::Comparison;
+use problem::{error_pct, Evaluation, Problem, Warm};
+use report::{
+    BoundReport, ClipPrediction, Correlations, Identifiability, LimitReport, ParameterReport,
+    StartReport, TargetReport,
+};
+
+/// File names in the output directory.
+pub const CALIBRATED_FILE: &str = "calibrated.toml";
+pub const FIT_FILE: &str = "fit.json";
+pub const FIGURE_STEM: &str = "calibration";
+
+/// Options of `mitralsim calibrate`.
+#[derive(Debug, Clone)]
+pub struct CalibrateOptions<'a> {
+    pub file: &'a Path,
+    pub sets: &'a [String],
+    pub out: Option<&'a Path>,
+    /// Worker threads (`None`: all cores). The result does not depend on it.
+    pub jobs: Option<usize>,
+    pub quiet: bool,
+    /// Figure format; `None`: no figure.
+    pub plot: Option<ImageFormat>,
+}
+
+/// Why a calibration did not finish.
+#[derive(Debug, thiserror::Error)]
+pub enum CalibrateError {
+    #[error("{0}")]
+    File(#[from] file::FileError),
+    #[error("{0}")]
+    Setup(#[from] setup::SetupError),
+    /// The calibrated scenario could not be simulated (before or after the clip).
+    #[error("the calibrated scenario could not be simulated: {0}")]
+    Run(String),
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Plot(#[from] plot::PlotError),
+    #[error("cannot start {0} worker threads: {1}")]
+    Threads(usize, String),
+}
+
+impl CalibrateError {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            CalibrateError::File(_) => exit_code::BAD_INPUT,
+            CalibrateError::Setup(setup::SetupError::Run(_)) | CalibrateError::Run(_) => {
+                exit_code::SOLVER_FAILURE
+            }
+            CalibrateError::Setup(setup::SetupError::Scenario(e))
+                if e.kind() == scenario::ErrorKind::Io =>
+            {
+                exit_code::BAD_INPUT
+            }
+            CalibrateError::Setup(_) => exit_code::BAD_INPUT,
+            CalibrateError::Write { .. } | CalibrateError::Threads(..) => exit_code::IO,
+            CalibrateError::Plot(plot::PlotError::Write { .. } | plot::PlotError::Draw { .. }) => {
+                exit_code::IO
+            }
+            CalibrateError::Plot(_) => exit_code::BAD_INPUT,
+        }
+    }
+}
+
+/// What a calibration produced.
+#[derive(Debug, Clone)]
+pub struct CalibrationOutcome {
+    pub out_dir: PathBuf,
+    pub report: FitReport,
+    /// The calibrated scenario's text (calibrated.toml).
+    pub calibrated_toml: String,
+}
+
+impl CalibrationOutcome {
+    /// 0 when every target is met, else [`exit_code::TARGETS_NOT_MET`].
+    pub fn exit_code(&self) -> i32 {
+        if self.report.status == "met" {
+            exit_code::OK
+        } else {
+            exit_code::TARGETS_NOT_MET
+        }
+    }
+}
+
+/// Run `f` on `jobs` threads (all cores for `None`).
+pub fn with_threads<T: Send>(
+    jobs: Option<usize>,
+    f: impl FnOnce() -> T + Send,
+) -> Result<T, CalibrateError> {
+    match jobs {
+        None => Ok(f()),
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .map(|pool| pool.install(f))
+            .map_err(|e| CalibrateError::Threads(n, e.to_string())),
+    }
+}
+
+/// `mitralsim calibrate`.
+pub fn calibrate(
+    opts: &CalibrateOptions<'_>,
+    stdout: impl Write,
+) -> Result<CalibrationOutcome, CalibrateError> {
+    let outcome = with_threads(opts.jobs, || calibrate_here(opts))??;
+    if !opts.quiet {
+        report::write_table(
+            &outcome.report,
+            &outcome.out_dir.display().to_string(),
+            stdout,
+        )
+        .map_err(write_err(Path::new("stdout")))?;
+    }
+    Ok(outcome)
+}
+
+fn calibrate_here(opts: &CalibrateOptions<'_>) -> Result<CalibrationOutcome, CalibrateError> {
+    let clock = Instant::now();
+    let file = file::read(opts.file)?;
+    let base = setup::base(&file, opts.sets)?;
+    let targets = setup::targets(&file, &base.metrics)?;
+    let base_warm = Warm {
+        state: base.state,
+        memory: Default::default(),
+    };
+    let mut model_runs = 0u64;
+
+    // The parameters: the file's, or the default choice; then the check that every target
+    // moves with some parameter, on the Jacobian at the base.
+    let candidates = match &file.free {
+        Some(_) => setup::file_parameters(&file, &base)?,
+        None => defaults::pool(&base).into_iter().map(|(_, p)| p).collect(),
+    };
+    let wide = setup::problem(&base, candidates, targets);
+    let centre = evaluate(&wide, &wide.base(), &base_warm)?;
+    let (j_base, runs) = scaled_jacobian(&wide, &wide.base(), &centre);
+    model_runs += runs + 1;
+    check_movable(&wide, &centre, &j_base)?;
+    let problem = match &file.free {
+        Some(_) => wide,
+        None => {
+            let columns: Vec<Vec<f64>> = (0..j_base.ncols())
+                .map(|k| j_base.column(k).iter().copied().collect())
+                .collect();
+            let picked = defaults::select(&columns, wide.targets.len());
+            Problem {
+                parameters: picked.iter().map(|&k| wide.parameters[k].clone()).collect(),
+                ..wide
+            }
+        }
+    };
+    let base_eval = evaluate(&problem, &problem.base(), &base_warm)?;
+    model_runs += 1;
+
+    let settings = FitSettings {
+        starts: file.options.starts,
+        max_evaluations: file.options.max_evaluations,
+        tolerance_pct: file.options.tolerance_pct,
+    };
+    let result = fit::fit(&problem, &base_eval, &settings);
+    model_runs += result.model_runs();
+    let best = result.best();
+    let x = best.best.x.clone();
+    let (j, runs) = scaled_jacobian(&problem, &x, &best.best.eval);
+    model_runs += runs;
+    let statistics = stats::statistics(&problem, &x, &j);
+
+    // The calibrated scenario, written out and run exactly as `mitralsim run` runs it.
+    let out_dir = opts
+        .out
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| Path::new("output").join("calibrations").join(&file.name));
+    std::fs::create_dir_all(&out_dir).map_err(write_err(&out_dir))?;
+    let mut sets = problem.sets(&x);
+    sets.push(format!("name={}", file.name));
+    let calibrated = problem
+        .template
+        .with_sets(&sets)
+        .map_err(|e| CalibrateError::Run(e.to_string()))?;
+    let comparison =
+        Comparison::run(&calibrated).map_err(|e| CalibrateError::Run(e.to_string()))?;
+    model_runs += 1 + u64::from(comparison.post.is_some());
+    let achieved = problem.read_targets(&comparison.pre.metrics);
+    let met = problem.met(&achieved, settings.tolerance_pct);
+    let residuals = problem.residuals(&achieved);
+    let limits = stats::limits(&problem, &x, &residuals, &j, &met);
+
+    let mut report = FitReport {
+        mitralsim_version: report::version(),
+        calibration: report::Source {
+            file: opts.file.display().to_string(),
+            name: file.name.clone(),
+            scenario: base.scenario_label.clone(),
+            fixed: base.fixed_sets.clone(),
+            calibrated_scenario: CALIBRATED_FILE,
+        },
+        status: if met.iter().all(|m| *m) {
+            "met"
+        } else {
+            "not_met"
+        },
+        tolerance_pct: settings.tolerance_pct,
+        targets: problem
+            .targets
+            .iter()
+            .enumerate()
+            .map(|(i, t)| TargetReport {
+                key: t.key.clone(),
+                unit: crate::plot::quantity::unit_of(&t.key),
+                value: t.value,
+                sd: t.sd,
+                weight: if t.sd_given { "given" } else { "default" },
+                base: problem.read_targets(&base.metrics)[i],
+                achieved: achieved[i],
+                residual: achieved[i] - t.value,
+                weighted_residual: residuals[i],
+                error_pct: error_pct(t, achieved[i]),
+                met: met[i],
+            })
+            .collect(),
+        parameters: problem
+            .parameters
+            .iter()
+            .enumerate()
+            .map(|(k, p)| ParameterReport {
+                key: p.key.clone(),
+                unit: crate::plot::quantity::unit_of(&p.key),
+                chosen_by: match p.origin {
+                    problem::Origin::File(_) => "file",
+                    problem::Origin::Default => "default",
+                },
+                base: p.base,
+                start: best.start_x[k],
+                lower: p.bounds.lower,
+                upper: p.bounds.upper,
+                fitted: x[k],
+                standard_error: statistics.standard_errors[k],
+                relative_standard_error_pct: statistics.standard_errors[k]
+                    .map(|se| 100.0 * se / x[k].abs().max(f64::MIN_POSITIVE)),
+                at_bound: p.bounds.at_bound(x[k]),
+            })
+            .collect(),
+        correlations: Correlations {
+            keys: problem.parameters.iter().map(|p| p.key.clone()).collect(),
+            matrix: statistics.correlations.clone(),
+        },
+        identifiability: Identifiability {
+            condition_number: statistics.condition_number,
+            singular_values: statistics.singular_values.clone(),
+            undetermined: statistics
+                .undetermined
+                .iter()
+                .map(|&k| problem.parameters[k].key.clone())
+                .collect(),
+        },
+        limits: limits
+            .iter()
+            .map(|l| {
+                let target = problem.targets[l.target].key.clone();
+                let at_bound: Vec<BoundReport> = l
+                    .at_bound
+                    .iter()
+                    .map(|(k, side)| BoundReport {
+                        parameter: problem.parameters[*k].key.clone(),
+                        bound: *side,
+                    })
+                    .collect();
+                let conflicting: Vec<String> = l
+                    .conflicting
+                    .iter()
+                    .map(|&o| problem.targets[o].key.clone())
+                    .collect();
+                LimitReport {
+                    explanation: report::explain(&target, &at_bound, &conflicting, l.unmoved),
+                    target,
+                    parameters_at_bound: at_bound,
+                    conflicting_targets: conflicting,
+                    no_free_parameter_moves_it: l.unmoved,
+                }
+            })
+            .collect(),
+        starts: result
+            .starts
+            .iter()
+            .map(|s| StartReport {
+                start: s.start_x.clone(),
+                end: s.best.x.clone(),
+                cost: s.best.cost,
+                iterations: s.iterations,
+                model_runs: s.model_runs,
+                termination: s.termination.clone(),
+            })
+            .collect(),
+        best_start: result.best,
+        iterations: result.iterations(),
+        model_runs,
+        wall_time_s: 0.0,
+        clip_prediction: comparison.post.as_ref().map(|post| ClipPrediction {
+            pre: problem::metric_map(&comparison.pre.metrics),
+            post: problem::metric_map(&post.sim.metrics),
+            change: metrics_json::change(&comparison.pre.metrics, &post.sim.metrics),
+        }),
+    };
+
+    let calibrated_toml = format!("{}{}", report::header(&report), calibrated.resolved_toml);
+    let calibrated_path = out_dir.join(CALIBRATED_FILE);
+    std::fs::write(&calibrated_path, &calibrated_toml).map_err(write_err(&calibrated_path))?;
+    if let Some(format) = opts.plot {
+        let path = out_dir.join(format!("{FIGURE_STEM}.{}", format.extension()));
+        plot::calibration::render(&path, &report, format)?;
+    }
+    report.wall_time_s = clock.elapsed().as_secs_f64();
+    let fit_path = out_dir.join(FIT_FILE);
+    let json = serde_json::to_string_pretty(&report).expect("the report serialises");
+    std::fs::write(&fit_path, json + "\n").map_err(write_err(&fit_path))?;
+    Ok(CalibrationOutcome {
+        out_dir,
+        report,
+        calibrated_toml,
+    })
+}
+
+fn write_err(path: &Path) -> impl Fn(std::io::Error) -> CalibrateError + '_ {
+    move |source| CalibrateError::Write {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// One evaluation where failing is a solver failure of the command.
+fn evaluate(problem: &Problem, x: &[f64], warm: &Warm) -> Result<Evaluation, CalibrateError> {
+    problem.evaluate(x, Some(warm)).map_err(CalibrateError::Run)
+}
+
+/// ∂(weighted residual)/∂(scaled parameter) at `x`, and the model runs it took.
+fn scaled_jacobian(problem: &Problem, x: &[f64], centre: &Evaluation) -> (DMatrix<f64>, u64) {
+    let (cols, runs) = jacobian::columns(problem, centre, jacobian::scaled_steps(problem, x));
+    let m = problem.targets.len();
+    let j = DMatrix::from_fn(m, cols.len(), |i, k| {
+        cols[k]
+            .as_ref()
+            .map_or(0.0, |c| c[i] / problem.targets[i].sd)
+    });
+    (j, runs)
+}
+
+/// A target that no free parameter moves (its row of the Jacobian at the base is zero) is bad
+/// input: no fit can change it.
+fn check_movable(
+    problem: &Problem,
+    centre: &Evaluation,
+    j: &DMatrix<f64>,
+) -> Result<(), CalibrateError> {
+    let bad: Vec<String> = problem
+        .targets
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| {
+            let scale = centre.achieved[*i].abs().max(1e-12) / problem.targets[*i].sd;
+            j.row(*i).iter().all(|d| d.abs() <= 1e-7 * scale)
+        })
+        .map(|(_, t)| {
+            format!(
+                "{}: [targets] {}: no free parameter moves it ({}); free one that does, or \
+                 drop the target",
+                t.at,
+                t.key,
+                if problem.parameters.is_empty() {
+                    "none is free".to_owned()
+                } else {
+                    format!(
+                        "free: {}",
+                        problem
+                            .parameters
+                            .iter()
+                            .map(|p| p.key.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                }
+            )
+        })
+        .collect();
+    if bad.is_empty() {
+        Ok(())
+    } else {
+        Err(setup::SetupError::Input(bad).into())
+    }
+}
+
+/// Whether a scenario error is the user's: kept for the CLI's `--sensitivity-table`.
+pub fn scenario_error(e: ScenarioError) -> CalibrateError {
+    CalibrateError::Setup(setup::SetupError::Scenario(e))
+}
