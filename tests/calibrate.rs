@@ -302,3 +302,26 @@ fn the_sensitivity_table_has_a_row_per_candidate_parameter() {
     let e: f64 = last.trim().parse().expect("number");
     assert!((e - 1.0).abs() < 0.05, "{eroa_row}");
 }
+
+/// The documented examples are valid input and finish (met, or not met with the report).
+#[test]
+fn the_patient_examples_calibrate() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for name in ["coapt-like", "mitra-fr-like", "everest-siegel-like"] {
+        let out = dir.path().join(name);
+        let assert = mitralsim()
+            .args(["calibrate", "-q", "--no-plots", "--out"])
+            .arg(&out)
+            .arg(common::repo_path(&format!(
+                "scenarios/patients/{name}.toml"
+            )))
+            .assert();
+        let code = assert.get_output().status.code();
+        assert!(
+            matches!(code, Some(exit_code::OK | exit_code::TARGETS_NOT_MET)),
+            "{name}: {code:?} {}",
+            String::from_utf8_lossy(&assert.get_output().stderr)
+        );
+        assert!(out.join("calibrated.toml").is_file() && out.join("fit.json").is_file());
+    }
+}

@@ -355,11 +355,7 @@ fn read_sets(p: &mut Problems<'_>, table: &Table) -> Vec<SetEntry> {
 
 /// Every value of `table` below `prefix` with its dotted path and span; tables are descended
 /// into, any other value (array, number, string, inline table) is a leaf.
-fn flatten(
-    table: &Table,
-    prefix: &str,
-    leaf: &mut dyn FnMut(&str, Option<Span>, &Value),
-) {
+fn flatten(table: &Table, prefix: &str, leaf: &mut dyn FnMut(&str, Option<Span>, &Value)) {
     for (key, item) in table.iter() {
         let path = if prefix.is_empty() {
             key.to_owned()

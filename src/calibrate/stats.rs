@@ -13,6 +13,9 @@ use super::problem::Problem;
 /// A parameter is called undetermined when its standard error exceeds this in its scaled
 /// coordinate: a factor e^0.5 ≈ 1.65 on a log scale, half the range on a linear one.
 pub const UNDETERMINED_SCALED_SE: f64 = 0.5;
+/// A parameter whose loading on a direction of zero singular value exceeds this has no
+/// standard error (the data cannot fix it).
+const NULL_LOADING: f64 = 0.1;
 /// A parameter moves a target if |∂r/∂s| is at least this fraction of the largest in its row.
 const MOVES_FRACTION: f64 = 0.05;
 
@@ -48,7 +51,7 @@ pub fn statistics(problem: &Problem, x: &[f64], j: &DMatrix<f64>) -> Statistics 
         let v = v_t.row(k);
         if s <= cutoff {
             for (a, flag) in unbounded.iter_mut().enumerate() {
-                if v[a].abs() > 1e-8 {
+                if v[a].abs() > NULL_LOADING {
                     *flag = true;
                 }
             }
