@@ -35,7 +35,7 @@ pub use sensitivity::sensitivity_table;
 use crate::commands::exit_code;
 use crate::output::metrics_json;
 use crate::plot::{self, ImageFormat};
-use crate::scenario::{self, ScenarioError};
+use crate::scenario;
 use crate::simulate::Comparison;
 use problem::{error_pct, Evaluation, Problem, Warm};
 use report::{
@@ -347,6 +347,25 @@ fn calibrate_here(opts: &CalibrateOptions<'_>) -> Result<CalibrationOutcome, Cal
     let calibrated_toml = format!("{}{}", report::header(&report), calibrated.resolved_toml);
     let calibrated_path = out_dir.join(CALIBRATED_FILE);
     std::fs::write(&calibrated_path, &calibrated_toml).map_err(write_err(&calibrated_path))?;
+    // What `mitralsim run` will read must be the scenario that was run.
+    let reloaded = scenario::load(Some(&calibrated_path), &[])
+        .map_err(|e| CalibrateError::Run(format!("{}: {e}", calibrated_path.display())))?;
+    if (
+        &reloaded.params,
+        &reloaded.initial,
+        &reloaded.solver,
+        &reloaded.clip,
+    ) != (
+        &calibrated.params,
+        &calibrated.initial,
+        &calibrated.solver,
+        &calibrated.clip,
+    ) {
+        return Err(CalibrateError::Run(format!(
+            "{} does not reload as the scenario that was run (internal error, please report)",
+            calibrated_path.display()
+        )));
+    }
     if let Some(format) = opts.plot {
         let path = out_dir.join(format!("{FIGURE_STEM}.{}", format.extension()));
         plot::calibration::render(&path, &report, format)?;
@@ -428,9 +447,4 @@ fn check_movable(
     } else {
         Err(setup::SetupError::Input(bad).into())
     }
-}
-
-/// Whether a scenario error is the user's: kept for the CLI's `--sensitivity-table`.
-pub fn scenario_error(e: ScenarioError) -> CalibrateError {
-    CalibrateError::Setup(setup::SetupError::Scenario(e))
 }

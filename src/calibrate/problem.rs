@@ -217,3 +217,33 @@ pub fn default_sd(value: f64) -> f64 {
         1.0
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A parameter value goes into the scenario as `--set` text and must come back as the same
+    /// f64, or calibrated.toml would not be the point that was fitted.
+    #[test]
+    fn parameter_values_reach_the_scenario_exactly() {
+        let problem = Problem {
+            template: ScenarioTemplate::parse("version = 1", "t.toml", None).expect("valid"),
+            fixed_sets: Vec::new(),
+            parameters: vec![Parameter {
+                key: "chambers.lv.ea".into(),
+                bounds: Bounds::new(1e-9, 100.0),
+                base: 1.0,
+                origin: Origin::Default,
+            }],
+            targets: Vec::new(),
+        };
+        for v in [2.0 / 3.0, 1e-7, 3.0, 99.99999999999999, 0.1 + 0.2] {
+            let s = problem.scenario(&[v]).expect("valid");
+            let back = match s.resolved_value("chambers.lv.ea") {
+                Some(toml::Value::Float(x)) => x,
+                other => panic!("{other:?}"),
+            };
+            assert_eq!(back.to_bits(), v.to_bits(), "{v}");
+        }
+    }
+}
