@@ -14,7 +14,7 @@
 
 use super::bounds::Bounds;
 use super::problem::Origin;
-use super::setup::{base_value, parameter, Base};
+use super::setup::{allowed, base_value, parameter, Base};
 use crate::calibrate::problem::Parameter;
 
 /// How the default bounds of a candidate are set.
@@ -109,14 +109,24 @@ pub fn pool(base: &Base) -> Vec<(Candidate, Parameter)> {
                 Range::Factor(a, b) => (value * a, value * b),
                 Range::Absolute(a, b) => (a.min(value), b.max(value)),
             };
+            // Shrink a bound the scenario refuses halfway (geometrically) towards the base
+            // value, the other one kept.
+            let accepts = |x: f64| allowed(base, c.key, x).is_ok();
             for _ in 0..BOUND_RETRIES {
-                match parameter(base, c.key, Bounds::new(lo, hi), Origin::Default) {
-                    Ok(p) => return Some((*c, p)),
-                    Err(_) => {
-                        // Shrink both bounds halfway (geometrically) towards the base value.
-                        lo = (lo * value).sqrt();
-                        hi = (hi * value).sqrt();
-                    }
+                if accepts(lo) {
+                    break;
+                }
+                lo = (lo * value).sqrt();
+            }
+            for _ in 0..BOUND_RETRIES {
+                if accepts(hi) {
+                    break;
+                }
+                hi = (hi * value).sqrt();
+            }
+            if lo < hi {
+                if let Ok(p) = parameter(base, c.key, Bounds::new(lo, hi), Origin::Default) {
+                    return Some((*c, p));
                 }
             }
             None

@@ -173,6 +173,20 @@ pub fn base_value(base: &Base, key: &str) -> Result<f64, String> {
     }
 }
 
+/// Whether the scenario accepts `key = value` (with the fixed inputs); the error is the
+/// scenario's own message.
+pub fn allowed(base: &Base, key: &str, value: f64) -> Result<(), String> {
+    let mut sets = base.fixed_sets.clone();
+    sets.push(format!("{key}={value:?}"));
+    base.template.with_sets(&sets).map(|_| ()).map_err(|e| {
+        e.problems()
+            .iter()
+            .map(|p| p.message.clone())
+            .collect::<Vec<_>>()
+            .join("; ")
+    })
+}
+
 /// Check one free parameter against the base scenario: a number, each bound accepted by the
 /// scenario's own validation. Returns the parameter or the problem (without location).
 pub fn parameter(
@@ -183,19 +197,9 @@ pub fn parameter(
 ) -> Result<Parameter, String> {
     let value = base_value(base, key)?;
     for (what, bound) in [("lower", bounds.lower), ("upper", bounds.upper)] {
-        let mut sets = base.fixed_sets.clone();
-        sets.push(format!("{key}={bound:?}"));
-        if let Err(e) = base.template.with_sets(&sets) {
-            let why = e
-                .problems()
-                .iter()
-                .map(|p| p.message.clone())
-                .collect::<Vec<_>>()
-                .join("; ");
-            return Err(format!(
-                "{key}: the {what} bound {bound} is outside what the scenario allows: {why}"
-            ));
-        }
+        allowed(base, key, bound).map_err(|why| {
+            format!("{key}: the {what} bound {bound} is outside what the scenario allows: {why}")
+        })?;
     }
     Ok(Parameter {
         key: key.to_owned(),
