@@ -25,6 +25,8 @@ const U_STEP: f64 = 1e-3;
 const FAILED_RESIDUAL: f64 = 1e4;
 /// Relative tolerances of the solver on the cost and on the step (MINPACK's ftol and xtol).
 const FTOL: f64 = 1e-8;
+/// Restarts from the best point after the solver stops (see `run_start`).
+const POLISH_RESTARTS: u32 = 3;
 const XTOL: f64 = 1e-8;
 
 /// How a fit is run.
@@ -156,11 +158,35 @@ fn run_start(
     };
     lm.set_params(&lm.u.clone());
     let patience = (settings.max_evaluations as usize).div_ceil(n + 1).max(1);
-    let (lm, report) = LevenbergMarquardt::new()
+    let solver = LevenbergMarquardt::new()
         .with_ftol(FTOL)
         .with_xtol(XTOL)
-        .with_patience(patience)
-        .minimize(lm);
+        .with_patience(patience);
+    let (mut lm, mut report) = solver.minimize(lm);
+    // A trust region that collapsed on an inaccurate finite-difference model (xtol) may stop
+    // short: start once more from the best point with a fresh region while that still helps.
+    for _ in 0..POLISH_RESTARTS {
+        let Some(best) = lm.best.clone() else { break };
+        let u: Vec<f64> = problem
+            .parameters
+            .iter()
+            .zip(&best.x)
+            .map(|(p, x)| p.bounds.internal(*x))
+            .collect();
+        lm.u = DVector::from_vec(u);
+        lm.last_good = best.clone();
+        lm.set_params(&lm.u.clone());
+        let (again, r) = solver.minimize(lm);
+        lm = again;
+        report = r;
+        let improved = lm
+            .best
+            .as_ref()
+            .is_some_and(|b| b.cost < best.cost * (1.0 - 1e-3));
+        if !improved {
+            break;
+        }
+    }
     let best = lm.best.clone().unwrap_or(base_point);
     StartResult {
         start_x: x0,
