@@ -33,15 +33,10 @@ pub use report::FitReport;
 pub use sensitivity::sensitivity_table;
 
 use crate::commands::exit_code;
-use crate::output::metrics_json;
 use crate::plot::{self, ImageFormat};
 use crate::scenario;
 use crate::simulate::Comparison;
-use problem::{error_pct, Evaluation, Problem, Warm};
-use report::{
-    BoundReport, ClipPrediction, Correlations, Identifiability, LimitReport, ParameterReport,
-    StartReport, TargetReport,
-};
+use problem::{Evaluation, Problem, Warm};
 
 /// File names in the output directory.
 pub const CALIBRATED_FILE: &str = "calibrated.toml";
@@ -167,30 +162,8 @@ fn calibrate_here(opts: &CalibrateOptions<'_>) -> Result<CalibrationOutcome, Cal
     };
     let mut model_runs = 0u64;
 
-    // The parameters: the file's, or the default choice; then the check that every target
-    // moves with some parameter, on the Jacobian at the base.
-    let candidates = match &file.free {
-        Some(_) => setup::file_parameters(&file, &base)?,
-        None => defaults::pool(&base).into_iter().map(|(_, p)| p).collect(),
-    };
-    let wide = setup::problem(&base, candidates, targets);
-    let centre = evaluate(&wide, &wide.base(), &base_warm)?;
-    let (j_base, runs) = scaled_jacobian(&wide, &wide.base(), &centre);
-    model_runs += runs + 1;
-    check_movable(&wide, &centre, &j_base)?;
-    let problem = match &file.free {
-        Some(_) => wide,
-        None => {
-            let columns: Vec<Vec<f64>> = (0..j_base.ncols())
-                .map(|k| j_base.column(k).iter().copied().collect())
-                .collect();
-            let picked = defaults::select(&columns, wide.targets.len());
-            Problem {
-                parameters: picked.iter().map(|&k| wide.parameters[k].clone()).collect(),
-                ..wide
-            }
-        }
-    };
+    let (problem, runs) = choose_parameters(&file, &base, targets, &base_warm)?;
+    model_runs += runs;
     let base_eval = evaluate(&problem, &problem.base(), &base_warm)?;
     model_runs += 1;
 
@@ -227,122 +200,20 @@ fn calibrate_here(opts: &CalibrateOptions<'_>) -> Result<CalibrationOutcome, Cal
     let residuals = problem.residuals(&achieved);
     let limits = stats::limits(&problem, &x, &residuals, &j, &met);
 
-    let mut report = FitReport {
-        mitralsim_version: report::version(),
-        calibration: report::Source {
-            file: opts.file.display().to_string(),
-            name: file.name.clone(),
-            scenario: base.scenario_label.clone(),
-            fixed: base.fixed_sets.clone(),
-            calibrated_scenario: CALIBRATED_FILE,
-        },
-        status: if met.iter().all(|m| *m) {
-            "met"
-        } else {
-            "not_met"
-        },
-        tolerance_pct: settings.tolerance_pct,
-        targets: problem
-            .targets
-            .iter()
-            .enumerate()
-            .map(|(i, t)| TargetReport {
-                key: t.key.clone(),
-                unit: crate::plot::quantity::unit_of(&t.key),
-                value: t.value,
-                sd: t.sd,
-                weight: if t.sd_given { "given" } else { "default" },
-                base: problem.read_targets(&base.metrics)[i],
-                achieved: achieved[i],
-                residual: achieved[i] - t.value,
-                weighted_residual: residuals[i],
-                error_pct: error_pct(t, achieved[i]),
-                met: met[i],
-            })
-            .collect(),
-        parameters: problem
-            .parameters
-            .iter()
-            .enumerate()
-            .map(|(k, p)| ParameterReport {
-                key: p.key.clone(),
-                unit: crate::plot::quantity::unit_of(&p.key),
-                chosen_by: match p.origin {
-                    problem::Origin::File(_) => "file",
-                    problem::Origin::Default => "default",
-                },
-                base: p.base,
-                start: best.start_x[k],
-                lower: p.bounds.lower,
-                upper: p.bounds.upper,
-                fitted: x[k],
-                standard_error: statistics.standard_errors[k],
-                relative_standard_error_pct: statistics.standard_errors[k]
-                    .map(|se| 100.0 * se / x[k].abs().max(f64::MIN_POSITIVE)),
-                at_bound: p.bounds.at_bound(x[k]),
-            })
-            .collect(),
-        correlations: Correlations {
-            keys: problem.parameters.iter().map(|p| p.key.clone()).collect(),
-            matrix: statistics.correlations.clone(),
-        },
-        identifiability: Identifiability {
-            condition_number: statistics.condition_number,
-            singular_values: statistics.singular_values.clone(),
-            undetermined: statistics
-                .undetermined
-                .iter()
-                .map(|&k| problem.parameters[k].key.clone())
-                .collect(),
-        },
-        limits: limits
-            .iter()
-            .map(|l| {
-                let target = problem.targets[l.target].key.clone();
-                let at_bound: Vec<BoundReport> = l
-                    .at_bound
-                    .iter()
-                    .map(|(k, side)| BoundReport {
-                        parameter: problem.parameters[*k].key.clone(),
-                        bound: *side,
-                    })
-                    .collect();
-                let conflicting: Vec<String> = l
-                    .conflicting
-                    .iter()
-                    .map(|&o| problem.targets[o].key.clone())
-                    .collect();
-                LimitReport {
-                    explanation: report::explain(&target, &at_bound, &conflicting, l.unmoved),
-                    target,
-                    parameters_at_bound: at_bound,
-                    conflicting_targets: conflicting,
-                    no_free_parameter_moves_it: l.unmoved,
-                }
-            })
-            .collect(),
-        starts: result
-            .starts
-            .iter()
-            .map(|s| StartReport {
-                start: s.start_x.clone(),
-                end: s.best.x.clone(),
-                cost: s.best.cost,
-                iterations: s.iterations,
-                model_runs: s.model_runs,
-                termination: s.termination.clone(),
-            })
-            .collect(),
-        best_start: result.best,
-        iterations: result.iterations(),
+    let mut report = report::build(&report::Inputs {
+        calibration_file: opts.file,
+        file: &file,
+        base: &base,
+        problem: &problem,
+        result: &result,
+        statistics: &statistics,
+        limits: &limits,
+        achieved: &achieved,
+        met: &met,
+        residuals: &residuals,
+        comparison: &comparison,
         model_runs,
-        wall_time_s: 0.0,
-        clip_prediction: comparison.post.as_ref().map(|post| ClipPrediction {
-            pre: problem::metric_map(&comparison.pre.metrics),
-            post: problem::metric_map(&post.sim.metrics),
-            change: metrics_json::change(&comparison.pre.metrics, &post.sim.metrics),
-        }),
-    };
+    });
 
     let calibrated_toml = format!("{}{}", report::header(&report), calibrated.resolved_toml);
     let calibrated_path = out_dir.join(CALIBRATED_FILE);
@@ -379,6 +250,39 @@ fn calibrate_here(opts: &CalibrateOptions<'_>) -> Result<CalibrationOutcome, Cal
         report,
         calibrated_toml,
     })
+}
+
+/// The problem to fit: the file's `[free]` parameters, or the default choice from the pool; and
+/// the check that every target moves with some parameter, on the Jacobian at the base. Returns
+/// the model runs it took too.
+fn choose_parameters(
+    file: &file::CalibrationFile,
+    base: &setup::Base,
+    targets: Vec<problem::Target>,
+    base_warm: &Warm,
+) -> Result<(Problem, u64), CalibrateError> {
+    let candidates = match &file.free {
+        Some(_) => setup::file_parameters(file, base)?,
+        None => defaults::pool(base).into_iter().map(|(_, p)| p).collect(),
+    };
+    let wide = setup::problem(base, candidates, targets);
+    let centre = evaluate(&wide, &wide.base(), base_warm)?;
+    let (j_base, runs) = scaled_jacobian(&wide, &wide.base(), &centre);
+    check_movable(&wide, &centre, &j_base)?;
+    let problem = match &file.free {
+        Some(_) => wide,
+        None => {
+            let columns: Vec<Vec<f64>> = (0..j_base.ncols())
+                .map(|k| j_base.column(k).iter().copied().collect())
+                .collect();
+            let picked = defaults::select(&columns, wide.targets.len());
+            Problem {
+                parameters: picked.iter().map(|&k| wide.parameters[k].clone()).collect(),
+                ..wide
+            }
+        }
+    };
+    Ok((problem, runs + 1))
 }
 
 fn write_err(path: &Path) -> impl Fn(std::io::Error) -> CalibrateError + '_ {

@@ -8,9 +8,18 @@ use std::io::{self, Write};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use std::path::Path;
+
 use super::bounds::Side;
+use super::file::CalibrationFile;
+use super::fit::FitResult;
+use super::problem::{self, error_pct, Problem};
+use super::setup::Base;
+use super::stats::{Limit, Statistics};
+use crate::output::metrics_json;
 use crate::output::metrics_json::MITRALSIM_VERSION;
 use crate::plot::quantity::{metric_name, short_number, unit_of};
+use crate::simulate::Comparison;
 
 /// The calibration, as fit.json has it.
 #[derive(Debug, Clone, Serialize)]
@@ -339,7 +348,153 @@ pub fn header(r: &FitReport) -> String {
     h
 }
 
-/// `version`.
-pub fn version() -> &'static str {
-    MITRALSIM_VERSION
+/// What [`build`] reads.
+pub struct Inputs<'a> {
+    /// The calibration file as named on the command line.
+    pub calibration_file: &'a Path,
+    pub file: &'a CalibrationFile,
+    pub base: &'a Base,
+    pub problem: &'a Problem,
+    pub result: &'a FitResult,
+    pub statistics: &'a Statistics,
+    pub limits: &'a [Limit],
+    /// Target values of the calibrated run, and whether each is met.
+    pub achieved: &'a [f64],
+    pub met: &'a [bool],
+    pub residuals: &'a [f64],
+    /// The calibrated scenario, run as `mitralsim run` runs it.
+    pub comparison: &'a Comparison,
+    pub model_runs: u64,
+}
+
+/// The report of a finished fit (`wall_time_s` left 0 for the caller).
+pub fn build(inp: &Inputs<'_>) -> FitReport {
+    let best = inp.result.best();
+    let x = &best.best.x;
+    FitReport {
+        mitralsim_version: MITRALSIM_VERSION,
+        calibration: Source {
+            file: inp.calibration_file.display().to_string(),
+            name: inp.file.name.clone(),
+            scenario: inp.base.scenario_label.clone(),
+            fixed: inp.base.fixed_sets.clone(),
+            calibrated_scenario: super::CALIBRATED_FILE,
+        },
+        status: if inp.met.iter().all(|m| *m) {
+            "met"
+        } else {
+            "not_met"
+        },
+        tolerance_pct: inp.file.options.tolerance_pct,
+        targets: inp
+            .problem
+            .targets
+            .iter()
+            .enumerate()
+            .map(|(i, t)| TargetReport {
+                key: t.key.clone(),
+                unit: crate::plot::quantity::unit_of(&t.key),
+                value: t.value,
+                sd: t.sd,
+                weight: if t.sd_given { "given" } else { "default" },
+                base: inp.problem.read_targets(&inp.base.metrics)[i],
+                achieved: inp.achieved[i],
+                residual: inp.achieved[i] - t.value,
+                weighted_residual: inp.residuals[i],
+                error_pct: error_pct(t, inp.achieved[i]),
+                met: inp.met[i],
+            })
+            .collect(),
+        parameters: inp
+            .problem
+            .parameters
+            .iter()
+            .enumerate()
+            .map(|(k, p)| ParameterReport {
+                key: p.key.clone(),
+                unit: crate::plot::quantity::unit_of(&p.key),
+                chosen_by: match p.origin {
+                    problem::Origin::File(_) => "file",
+                    problem::Origin::Default => "default",
+                },
+                base: p.base,
+                start: best.start_x[k],
+                lower: p.bounds.lower,
+                upper: p.bounds.upper,
+                fitted: x[k],
+                standard_error: inp.statistics.standard_errors[k],
+                relative_standard_error_pct: inp.statistics.standard_errors[k]
+                    .map(|se| 100.0 * se / x[k].abs().max(f64::MIN_POSITIVE)),
+                at_bound: p.bounds.at_bound(x[k]),
+            })
+            .collect(),
+        correlations: Correlations {
+            keys: inp
+                .problem
+                .parameters
+                .iter()
+                .map(|p| p.key.clone())
+                .collect(),
+            matrix: inp.statistics.correlations.clone(),
+        },
+        identifiability: Identifiability {
+            condition_number: inp.statistics.condition_number,
+            singular_values: inp.statistics.singular_values.clone(),
+            undetermined: inp
+                .statistics
+                .undetermined
+                .iter()
+                .map(|&k| inp.problem.parameters[k].key.clone())
+                .collect(),
+        },
+        limits: inp
+            .limits
+            .iter()
+            .map(|l| {
+                let target = inp.problem.targets[l.target].key.clone();
+                let at_bound: Vec<BoundReport> = l
+                    .at_bound
+                    .iter()
+                    .map(|(k, side)| BoundReport {
+                        parameter: inp.problem.parameters[*k].key.clone(),
+                        bound: *side,
+                    })
+                    .collect();
+                let conflicting: Vec<String> = l
+                    .conflicting
+                    .iter()
+                    .map(|&o| inp.problem.targets[o].key.clone())
+                    .collect();
+                LimitReport {
+                    explanation: explain(&target, &at_bound, &conflicting, l.unmoved),
+                    target,
+                    parameters_at_bound: at_bound,
+                    conflicting_targets: conflicting,
+                    no_free_parameter_moves_it: l.unmoved,
+                }
+            })
+            .collect(),
+        starts: inp
+            .result
+            .starts
+            .iter()
+            .map(|s| StartReport {
+                start: s.start_x.clone(),
+                end: s.best.x.clone(),
+                cost: s.best.cost,
+                iterations: s.iterations,
+                model_runs: s.model_runs,
+                termination: s.termination.clone(),
+            })
+            .collect(),
+        best_start: inp.result.best,
+        iterations: inp.result.iterations(),
+        model_runs: inp.model_runs,
+        wall_time_s: 0.0,
+        clip_prediction: inp.comparison.post.as_ref().map(|post| ClipPrediction {
+            pre: problem::metric_map(&inp.comparison.pre.metrics),
+            post: problem::metric_map(&post.sim.metrics),
+            change: metrics_json::change(&inp.comparison.pre.metrics, &post.sim.metrics),
+        }),
+    }
 }
