@@ -37,7 +37,7 @@ pub struct Candidate {
 
 /// The pool. A candidate whose key the base scenario does not have as a number (e.g. `eb` of an
 /// exponential LV) is left out.
-pub const CANDIDATES: [Candidate; 10] = [
+pub const CANDIDATES: [Candidate; 12] = [
     Candidate {
         key: "chambers.lv.ea",
         range: Range::Factor(0.2, 5.0),
@@ -82,6 +82,16 @@ pub const CANDIDATES: [Candidate; 10] = [
         key: "chambers.la.eb",
         range: Range::Factor(0.2, 5.0),
         meaning: "LA passive stiffness",
+    },
+    Candidate {
+        key: "chambers.la.p0_mmhg",
+        range: Range::Factor(0.2, 5.0),
+        meaning: "LA passive stiffness (exponential)",
+    },
+    Candidate {
+        key: "baroreflex.set_point_mmhg",
+        range: Range::Factor(0.7, 1.4),
+        meaning: "baroreflex set point (mean arterial pressure held)",
     },
     Candidate {
         key: "circulation.pulmonary.r_ar",

@@ -11,7 +11,7 @@ use super::file::At;
 use crate::metrics::Metrics;
 use crate::model::State;
 use crate::scenario::{Scenario, ScenarioError, ScenarioTemplate};
-use crate::simulate::Simulation;
+use crate::simulate::{LeakGain, Simulation};
 use crate::solver::SecantMemory;
 
 /// A target without `sd` is weighted as if measured with this standard deviation, in percent
@@ -138,6 +138,7 @@ impl Problem {
             warm.map(|w| &w.state),
             &scenario.solver,
             &mut memory,
+            LeakGain::Calibrate,
         );
         let sim = match accelerated {
             Ok(sim) if sim.steady.converged => sim,
@@ -149,6 +150,7 @@ impl Problem {
                     None,
                     &scenario.solver,
                     &mut memory,
+                    LeakGain::Calibrate,
                 )
                 .map_err(|e| e.to_string())?;
                 if !plain.steady.converged {
