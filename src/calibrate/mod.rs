@@ -35,7 +35,7 @@ pub use sensitivity::sensitivity_table;
 use crate::commands::exit_code;
 use crate::plot::{self, ImageFormat};
 use crate::scenario;
-use crate::simulate::Comparison;
+use crate::simulate::{Comparison, Search};
 use problem::{Evaluation, Problem, Warm};
 
 /// File names in the output directory.
@@ -192,8 +192,9 @@ fn calibrate_here(opts: &CalibrateOptions<'_>) -> Result<CalibrationOutcome, Cal
         .template
         .with_sets(&sets)
         .map_err(|e| CalibrateError::Run(e.to_string()))?;
-    let comparison =
-        Comparison::run(&calibrated).map_err(|e| CalibrateError::Run(e.to_string()))?;
+    // `mitralsim run`'s default search, so that running calibrated.toml gives these values.
+    let comparison = Comparison::run_with(&calibrated, Search::default())
+        .map_err(|e| CalibrateError::Run(e.to_string()))?;
     model_runs += 1 + u64::from(comparison.post.is_some());
     let achieved = problem.read_targets(&comparison.pre.metrics);
     let met = problem.met(&achieved, settings.tolerance_pct);
