@@ -27,8 +27,8 @@ impl FromStr for PlotChoice {
 ///
 /// Exit codes: 0 success; 1 I/O or internal error; 2 bad input (scenario file, --set, command
 /// line, sweep file); 3 solver failure; 4 finished, outputs written, but the periodic steady state
-/// was not reached within solver.max_beats; 5 a sweep finished but some points failed; 130 a
-/// sweep was interrupted (Ctrl-C).
+/// was not reached within solver.max_beats; 5 a sweep finished but some points failed; 6 a
+/// calibration finished but some targets were not met; 130 a sweep was interrupted (Ctrl-C).
 #[derive(Debug, Parser)]
 #[command(name = "mitralsim", version, about, long_about = None, after_help = EXIT_CODES)]
 pub struct Cli {
@@ -38,7 +38,7 @@ pub struct Cli {
 
 pub const EXIT_CODES: &str = "Exit codes: 0 ok, 1 I/O or internal error, 2 bad input, \
 3 solver failure, 4 not converged (outputs written and flagged), 5 sweep finished but some \
-points failed, 130 sweep interrupted";
+points failed, 6 calibration finished but targets not met, 130 sweep interrupted";
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -137,6 +137,38 @@ pub enum Command {
         /// Output directory [default: merged/ next to the first DIR].
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+    },
+    /// Fit the model to a patient's measurements (docs/calibration.md): free parameters by
+    /// bounded least squares, then the calibrated scenario before and after its clip. Writes
+    /// DIR/{calibrated.toml, fit.json, calibration.png}. Exit code 6: the fit finished but some
+    /// targets were not met.
+    Calibrate {
+        /// Calibration file (TOML): scenario, [set], [targets], [free], [options].
+        #[arg(required_unless_present = "sensitivity_table")]
+        file: Option<PathBuf>,
+        /// Output directory [default: output/calibrations/<name>/].
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Fix a scenario key, after the file's [set] (repeatable).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        sets: Vec<String>,
+        /// Worker threads [default: all cores]; the result does not depend on it.
+        #[arg(long, short, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+        jobs: Option<u16>,
+        /// Do not print the table.
+        #[arg(long, short)]
+        quiet: bool,
+        /// Do not draw the targets-vs-achieved figure.
+        #[arg(long)]
+        no_plots: bool,
+        /// Image format of the figure.
+        #[arg(long, value_name = "png|svg", default_value = "png")]
+        plot_format: ImageFormat,
+        /// Instead of fitting, print the elasticities of the common measurements to the
+        /// candidate parameters at SCENARIO (a preset name or a file), as a Markdown table: the
+        /// table behind the default free parameters.
+        #[arg(long, value_name = "SCENARIO", conflicts_with = "file")]
+        sensitivity_table: Option<String>,
     },
     /// List the built-in presets, or print one (a starting point for your own scenario).
     Presets {

@@ -29,6 +29,9 @@ pub mod exit_code {
     pub const NOT_CONVERGED: i32 = 4;
     /// `sweep`: finished, but some points failed or did not converge (their rows say why).
     pub const POINTS_FAILED: i32 = 5;
+    /// `calibrate`: the fit finished and its outputs are written, but some targets are not met
+    /// within tolerance (fit.json and the table say which, and what limits them).
+    pub const TARGETS_NOT_MET: i32 = 6;
     /// `sweep`: stopped by Ctrl-C; the rows written are valid, `--resume` continues.
     pub const INTERRUPTED: i32 = 130;
 }

@@ -6,6 +6,7 @@
 //! → writers ([`output`]).
 
 pub mod beat;
+pub mod calibrate;
 pub mod cli;
 pub mod commands;
 pub mod metrics;

@@ -1,6 +1,7 @@
 //! The `mitralsim` binary: parse arguments, call the library, map errors to exit codes.
 
 use clap::Parser;
+use mitralsim::calibrate;
 use mitralsim::cli::{Cli, Command};
 use mitralsim::commands::{self, exit_code};
 use mitralsim::sweep::{self, SweepError, SweepOptions};
@@ -147,6 +148,49 @@ fn dispatch(cli: Cli) -> ExitCode {
                 sweep::merge(&dirs, out.as_deref())
                     .map(|outcome| (outcome.to_string(), exit_code::OK)),
             );
+        }
+        Command::Calibrate {
+            file,
+            out,
+            sets,
+            jobs,
+            quiet,
+            no_plots,
+            plot_format,
+            sensitivity_table,
+        } => {
+            let result = match (sensitivity_table, file) {
+                (Some(scenario), _) => calibrate::with_threads(jobs.map(usize::from), || {
+                    calibrate::sensitivity_table(&scenario, &sets)
+                })
+                .and_then(|r| r)
+                .map(|table| {
+                    print!("{table}");
+                    exit_code::OK
+                }),
+                (None, file) => {
+                    let file = file.expect("clap requires FILE without --sensitivity-table");
+                    calibrate::calibrate(
+                        &calibrate::CalibrateOptions {
+                            file: &file,
+                            sets: &sets,
+                            out: out.as_deref(),
+                            jobs: jobs.map(usize::from),
+                            quiet,
+                            plot: (!no_plots).then_some(plot_format),
+                        },
+                        stdout,
+                    )
+                    .map(|outcome| outcome.exit_code())
+                }
+            };
+            return match result {
+                Ok(code) => ExitCode::from(code as u8),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(e.exit_code() as u8)
+                }
+            };
         }
         Command::Presets { name } => {
             commands::presets(name.as_deref(), stdout).map(|()| exit_code::OK)

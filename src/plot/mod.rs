@@ -32,6 +32,7 @@
 //! ```
 
 mod bars;
+pub mod calibration;
 mod chart;
 mod colormap;
 mod contour;

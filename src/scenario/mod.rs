@@ -90,6 +90,15 @@ pub struct Scenario {
     pub sha256: String,
 }
 
+impl Scenario {
+    /// The value at a dotted key path (`chambers.lv.ea`) of the resolved scenario, every default
+    /// written out; `None` if it has no such key.
+    pub fn resolved_value(&self, key: &str) -> Option<toml::Value> {
+        let table: toml::Table = self.resolved_toml.parse().ok()?;
+        layer::get_path(&table, key).cloned()
+    }
+}
+
 /// Load a scenario file (or, for `None`, the built-in [`DEFAULT_PRESET`]) and apply `sets`
 /// (`"key.path=value"` strings from `--set`).
 pub fn load(path: Option<&Path>, sets: &[String]) -> Result<Scenario, ScenarioError> {
