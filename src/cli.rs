@@ -5,20 +5,21 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::str::FromStr;
 
-/// A plot kind (of a run or of a sweep), or every run figure.
+/// A plot kind (of a run or of a sweep), every run figure, or several runs compared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PlotChoice {
     One(AnyPlotKind),
     All,
+    Compare,
 }
 
 impl FromStr for PlotChoice {
     type Err = crate::plot::PlotError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        if s == "all" {
-            Ok(PlotChoice::All)
-        } else {
-            s.parse().map(PlotChoice::One)
+        match s {
+            "all" => Ok(PlotChoice::All),
+            "compare" => Ok(PlotChoice::Compare),
+            _ => s.parse().map(PlotChoice::One),
         }
     }
 }
@@ -67,15 +68,41 @@ pub enum Command {
         /// same criterion, solver.steady_tol_ml.
         #[arg(long, value_name = "accelerated|plain", default_value = "accelerated")]
         convergence: crate::simulate::Search,
+        /// Also write report.html (scenario, metrics table, figures, provenance) next to the
+        /// outputs.
+        #[arg(long)]
+        report: bool,
+    },
+    /// Write DIR/report.html from a run's saved outputs: one self-contained page (figures
+    /// inline as SVG, no network access) with the scenario, the pre/post/change table with MR
+    /// grades and the stenosis flag, solver statistics and provenance.
+    Report {
+        /// Output directory of a `mitralsim run`.
+        run_dir: PathBuf,
+        /// The page to write [default: RUN_DIR/report.html].
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
     },
     /// Redraw a figure from saved outputs, without re-simulating: of a run (metrics.json,
     /// waveforms.csv) or of a sweep (results.csv, waveforms/).
     Plot {
         /// Run figures: pv-loop, wiggers, la-loop, bars, or all. Sweep figures: sweep-line,
-        /// heatmap, pv-family.
+        /// heatmap, pv-family. `compare`: several runs on one figure (see --kind, --labels).
         kind: PlotChoice,
-        /// Output directory of a `mitralsim run` or `mitralsim sweep`.
-        input_dir: PathBuf,
+        /// Output directory of a `mitralsim run` or `mitralsim sweep`; for `compare`, two or
+        /// more run directories.
+        #[arg(required = true, num_args = 1..)]
+        input_dirs: Vec<PathBuf>,
+        /// compare: the figure, pv-loop, wiggers, la-loop or bars [default: pv-loop].
+        #[arg(long = "kind", value_name = "KIND")]
+        compare_kind: Option<crate::plot::PlotKind>,
+        /// compare: one name per directory, comma-separated [default: each run's scenario
+        /// name].
+        #[arg(long, value_name = "A,B,…", value_delimiter = ',')]
+        labels: Vec<String>,
+        /// Multiply every text size (0.5 to 2; e.g. 1.5 for slides).
+        #[arg(long, value_name = "F", default_value_t = 1.0)]
+        font_scale: f64,
         /// Sweep figures: the metric, e.g. regurgitant_volume_ml (pre and post) or
         /// post_mitral_mean_gradient_mmhg; sweep-line takes a comma-separated list.
         #[arg(long, value_name = "METRIC")]

@@ -6,13 +6,14 @@
 
 use crate::cli::PlotChoice;
 use crate::output::lock::{self, LockError};
-use crate::output::metrics_json::{self, MetricsFile, ScenarioInfo};
+use crate::output::metrics_json::{self, MetricsFile, Provenance, ScenarioInfo, StenosisFlag};
 use crate::output::run_progress::RunProgress;
 use crate::output::staging::Staging;
 use crate::output::{summary, validity, waveforms_csv};
 use crate::plot::{
     self, AnyPlotKind, ImageFormat, PlotError, PlotKind, PlotOptions, SweepPlotRequest,
 };
+use crate::report::{self, ReportError};
 use crate::scenario::{self, Scenario, ScenarioError};
 use crate::simulate::{Comparison, RunError, Search};
 use rayon::prelude::*;
@@ -53,11 +54,16 @@ pub enum CommandError {
     Write { path: PathBuf, source: io::Error },
     #[error("{0}")]
     Plot(#[from] PlotError),
+    #[error("{0}")]
+    Report(#[from] ReportError),
     #[error("--out names one file: use it with a single plot kind, not `all`")]
     OutWithAll,
     /// The output directory is in use by another process (or cannot be locked).
     #[error("{0}")]
     Lock(#[from] LockError),
+    /// Arguments that do not go together.
+    #[error("{0}")]
+    Usage(String),
 }
 
 impl CommandError {
@@ -71,8 +77,13 @@ impl CommandError {
             CommandError::Run { .. } => exit_code::SOLVER_FAILURE,
             CommandError::Write { .. } => exit_code::IO,
             CommandError::Lock(e) => e.exit_code(),
-            CommandError::Plot(PlotError::Write { .. } | PlotError::Draw { .. }) => exit_code::IO,
-            CommandError::Plot(_) | CommandError::OutWithAll => exit_code::BAD_INPUT,
+            CommandError::Plot(e) | CommandError::Report(ReportError::Plot(e)) => match e {
+                PlotError::Write { .. } | PlotError::Draw { .. } => exit_code::IO,
+                _ => exit_code::BAD_INPUT,
+            },
+            CommandError::Report(ReportError::Malformed { .. }) => exit_code::BAD_INPUT,
+            CommandError::Report(_) => exit_code::IO,
+            CommandError::OutWithAll | CommandError::Usage(_) => exit_code::BAD_INPUT,
         }
     }
 }
@@ -86,6 +97,8 @@ pub struct RunOutcome {
     pub plots: Vec<PathBuf>,
     /// Outputs of an earlier run that were in the directory and are now replaced or removed.
     pub replaced: Vec<String>,
+    /// report.html, when asked for.
+    pub report: Option<PathBuf>,
 }
 
 impl RunOutcome {
@@ -96,6 +109,12 @@ impl RunOutcome {
             .chain(r.post.as_ref().map(|p| &p.sim))
             .find(|s| !s.steady.converged)
             .map(|s| s.steady.beats)
+    }
+
+    /// The post-clip stenosis flag, when it is raised.
+    pub fn stenosis_risk(&self) -> Option<StenosisFlag> {
+        let post = self.result.post.as_ref()?;
+        Some(StenosisFlag::of(&post.sim.metrics)).filter(|f| f.risk)
     }
 }
 
@@ -114,6 +133,8 @@ pub struct RunOptions<'a> {
     pub plots: Option<ImageFormat>,
     /// How to find the periodic steady states.
     pub convergence: Search,
+    /// Also write report.html.
+    pub report: bool,
 }
 
 /// `mitralsim run`: simulate (before and, with a clip, after the repair), write
@@ -128,6 +149,7 @@ pub fn run(opts: &RunOptions<'_>, mut stdout: impl Write) -> Result<RunOutcome, 
         quiet,
         plots: plot_format,
         convergence,
+        report: with_report,
     } = *opts;
     let scenario = scenario::load(scenario_path, sets)?;
     let out_dir = out
@@ -146,7 +168,12 @@ pub fn run(opts: &RunOptions<'_>, mut stdout: impl Write) -> Result<RunOutcome, 
     let result = Comparison::run_with(&scenario, convergence).map_err(run_failed);
     drop(progress); // stops the line before the summary is printed
     let result = result?;
-    let (plots, replaced) = write_run_outputs(&out_dir, &scenario, &result, plot_format)?;
+    let outputs = write_run_outputs(&out_dir, &scenario, &result, plot_format, with_report)?;
+    let RunOutputs {
+        plots,
+        replaced,
+        report,
+    } = outputs;
 
     if !quiet {
         let stdout_err = write_err(Path::new("stdout"));
@@ -177,10 +204,12 @@ pub fn run(opts: &RunOptions<'_>, mut stdout: impl Write) -> Result<RunOutcome, 
         result,
         plots,
         replaced,
+        report,
     })
 }
 
-/// The metrics.json contents of `result`, a simulation of `scenario`.
+/// The metrics.json contents of `result`, a simulation of `scenario` (without provenance:
+/// [`write_run_outputs`] adds the process's).
 pub fn metrics_file<'a>(scenario: &'a Scenario, result: &'a Comparison) -> MetricsFile<'a> {
     MetricsFile::new(
         scenario_info(scenario),
@@ -190,17 +219,29 @@ pub fn metrics_file<'a>(scenario: &'a Scenario, result: &'a Comparison) -> Metri
     )
 }
 
+/// What [`write_run_outputs`] wrote.
+#[derive(Debug, Clone, Default)]
+pub struct RunOutputs {
+    /// The figures drawn.
+    pub plots: Vec<PathBuf>,
+    /// The earlier outputs this set replaced.
+    pub replaced: Vec<String>,
+    /// report.html, when asked for.
+    pub report: Option<PathBuf>,
+}
+
 /// Write `run`'s outputs of `result` (a simulation of `scenario`) into `out_dir`, which the
 /// caller has locked: DIR/{metrics.json, waveforms.csv, scenario.resolved.toml} and, with
-/// `plot_format`, the figures, all staged and moved into place as one set. Returns the figures
-/// written and the earlier outputs replaced. Why a function: the Python bindings write the same
-/// files from a result they already hold.
+/// `plot_format`, the figures, and with `with_report` report.html, all staged and moved into
+/// place as one set; metrics.json records this process's provenance. Why a function: the
+/// Python bindings write the same files from a result they already hold.
 pub fn write_run_outputs(
     out_dir: &Path,
     scenario: &Scenario,
     result: &Comparison,
     plot_format: Option<ImageFormat>,
-) -> Result<(Vec<PathBuf>, Vec<String>), CommandError> {
+    with_report: bool,
+) -> Result<RunOutputs, CommandError> {
     let pre_waveforms = result.pre.waveforms(scenario.waveform_step_s);
     let post_waveforms = result
         .post
@@ -218,7 +259,7 @@ pub fn write_run_outputs(
     write_file(&stage.join(WAVEFORMS_FILE), |w| {
         waveforms_csv::write(&beats, w)
     })?;
-    let file = metrics_file(scenario, result);
+    let file = metrics_file(scenario, result).with_provenance(Provenance::current());
     write_file(&stage.join(METRICS_FILE), |w| metrics_json::write(&file, w))?;
 
     let staged_plots = match plot_format {
@@ -231,6 +272,13 @@ pub fn write_run_outputs(
         )?,
         None => Vec::new(),
     };
+    // The report is part of the set: written in the stage from the staged files.
+    let report = if with_report {
+        report::write_report(stage, None)?;
+        Some(out_dir.join(report::REPORT_FILE))
+    } else {
+        None
+    };
     let plots = staged_plots
         .iter()
         .filter_map(|p| p.file_name())
@@ -239,16 +287,30 @@ pub fn write_run_outputs(
     let replaced = staging
         .commit(&run_output_names(), METRICS_FILE)
         .map_err(write_err(out_dir))?;
-    Ok((plots, replaced))
+    Ok(RunOutputs {
+        plots,
+        replaced,
+        report,
+    })
+}
+
+/// `mitralsim report DIR`: write report.html from a run's saved outputs; returns its path.
+pub fn report(run_dir: &Path, out: Option<&Path>) -> Result<PathBuf, CommandError> {
+    Ok(report::write_report(run_dir, out)?)
 }
 
 /// Every file name `run` may write into its output directory: the data files and each figure
 /// in each format. Those a run does not write again are removed, so no figure of an earlier run
 /// stays beside a later run's data.
 pub fn run_output_names() -> Vec<String> {
-    let mut names: Vec<String> = [METRICS_FILE, WAVEFORMS_FILE, RESOLVED_SCENARIO_FILE]
-        .map(String::from)
-        .into();
+    let mut names: Vec<String> = [
+        METRICS_FILE,
+        WAVEFORMS_FILE,
+        RESOLVED_SCENARIO_FILE,
+        report::REPORT_FILE,
+    ]
+    .map(String::from)
+    .into();
     for kind in PlotKind::ALL {
         names.extend(ImageFormat::ALL.map(|format| format!("{kind}.{format}")));
     }
@@ -273,14 +335,19 @@ fn draw_run_figures(dir: &Path, opts: &PlotOptions) -> Result<Vec<PathBuf>, Plot
 #[derive(Debug, Clone)]
 pub struct PlotRequest<'a> {
     pub choice: PlotChoice,
-    pub input_dir: &'a Path,
+    /// One run or sweep directory; two or more runs for `compare`.
+    pub input_dirs: &'a [PathBuf],
     pub format: Option<ImageFormat>,
     pub out: Option<&'a Path>,
     pub size_px: (u32, u32),
+    pub font_scale: f64,
     /// Sweep figures only.
     pub metric: Option<String>,
     pub x_axis: Option<String>,
     pub y_axis: Option<String>,
+    /// `compare` only: the figure (default pv-loop) and one label per directory.
+    pub compare_kind: Option<PlotKind>,
+    pub labels: Vec<String>,
 }
 
 /// `mitralsim plot`: redraw figures from a run's or a sweep's saved outputs; returns the files
@@ -288,13 +355,16 @@ pub struct PlotRequest<'a> {
 pub fn plot(req: PlotRequest<'_>) -> Result<Vec<PathBuf>, CommandError> {
     let PlotRequest {
         choice,
-        input_dir,
+        input_dirs,
         format,
         out,
         size_px: (width, height),
+        font_scale,
         metric,
         x_axis,
         y_axis,
+        compare_kind,
+        labels,
     } = req;
     let format = match (format, out) {
         (Some(f), _) => f,
@@ -305,8 +375,29 @@ pub fn plot(req: PlotRequest<'_>) -> Result<Vec<PathBuf>, CommandError> {
         width,
         height,
         format,
+        font_scale,
     };
+    if choice == PlotChoice::Compare {
+        return plot_compare(input_dirs, compare_kind, labels, out, &opts);
+    }
+    if compare_kind.is_some() || !labels.is_empty() {
+        return Err(CommandError::Usage(
+            "--kind and --labels go with `plot compare`".into(),
+        ));
+    }
+    let [input_dir] = input_dirs else {
+        return Err(CommandError::Usage(format!(
+            "`plot {}` takes one directory, not {} (use `plot compare` for several runs)",
+            match choice {
+                PlotChoice::One(k) => k.to_string(),
+                _ => "all".into(),
+            },
+            input_dirs.len()
+        )));
+    };
+    let input_dir = input_dir.as_path();
     match choice {
+        PlotChoice::Compare => unreachable!("handled above"),
         PlotChoice::All if out.is_some() => Err(CommandError::OutWithAll),
         PlotChoice::All => Ok(plot::render_all(input_dir, &opts)?),
         PlotChoice::One(kind) => {
@@ -348,6 +439,42 @@ fn check_figure_path(file: &Path) -> Result<(), CommandError> {
         ))),
         _ => Ok(()),
     }
+}
+
+/// `mitralsim plot compare DIR DIR…`: one figure of several runs, written to `out` or to
+/// `compare-<kind>.<format>` in the current directory.
+fn plot_compare(
+    dirs: &[PathBuf],
+    kind: Option<PlotKind>,
+    labels: Vec<String>,
+    out: Option<&Path>,
+    opts: &PlotOptions,
+) -> Result<Vec<PathBuf>, CommandError> {
+    let kind = kind.unwrap_or(PlotKind::PvLoop);
+    if !labels.is_empty() && labels.len() != dirs.len() {
+        return Err(CommandError::Usage(format!(
+            "--labels gives {} names for {} directories",
+            labels.len(),
+            dirs.len()
+        )));
+    }
+    let runs: Vec<(String, PathBuf)> = dirs
+        .iter()
+        .enumerate()
+        .map(|(i, dir)| {
+            let label = labels.get(i).cloned().unwrap_or_else(|| {
+                dir.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| dir.display().to_string())
+            });
+            (label, dir.clone())
+        })
+        .collect();
+    let file = out
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from(format!("compare-{kind}.{}", opts.format)));
+    plot::render_compare(kind, &runs, &file, opts)?;
+    Ok(vec![file])
 }
 
 fn write_err(path: &Path) -> impl FnOnce(io::Error) -> CommandError {

@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod model;
 pub mod output;
 pub mod plot;
+pub mod report;
 pub mod scenario;
 pub mod simulate;
 pub mod solver;

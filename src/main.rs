@@ -64,6 +64,7 @@ fn dispatch(cli: Cli) -> ExitCode {
             no_plots,
             plot_format,
             convergence,
+            report: with_report,
         } => commands::run(
             &commands::RunOptions {
                 scenario: scenario.as_deref(),
@@ -72,10 +73,19 @@ fn dispatch(cli: Cli) -> ExitCode {
                 quiet,
                 plots: (!no_plots).then_some(plot_format),
                 convergence,
+                report: with_report,
             },
             stdout,
         )
         .map(|outcome| {
+            // The summary (not printed with -q) carries this warning too.
+            if let (true, Some(flag)) = (quiet, outcome.stenosis_risk()) {
+                report(format!(
+                    "warning: post-clip mean transmitral gradient {:.1} mmHg > {} mmHg: risk of \
+                     iatrogenic mitral stenosis",
+                    flag.post_mean_gradient_mmhg, flag.threshold_mmhg
+                ));
+            }
             if let Some(beats) = outcome.unconverged_beats() {
                 report(format!(
                     "warning: the periodic steady state was not reached in {beats} beats; \
@@ -98,7 +108,10 @@ fn dispatch(cli: Cli) -> ExitCode {
         }
         Command::Plot {
             kind,
-            input_dir,
+            input_dirs,
+            compare_kind,
+            labels,
+            font_scale,
             metric,
             x_axis,
             y_axis,
@@ -108,13 +121,16 @@ fn dispatch(cli: Cli) -> ExitCode {
             height,
         } => commands::plot(commands::PlotRequest {
             choice: kind,
-            input_dir: &input_dir,
+            input_dirs: &input_dirs,
             format,
             out: out.as_deref(),
             size_px: (width, height),
+            font_scale,
             metric,
             x_axis,
             y_axis,
+            compare_kind,
+            labels,
         })
         .and_then(|files| {
             files
@@ -122,6 +138,12 @@ fn dispatch(cli: Cli) -> ExitCode {
                 .try_for_each(|f| say(f.display()))
                 .map(|()| exit_code::OK)
         }),
+        Command::Report { run_dir, out } => {
+            commands::report(&run_dir, out.as_deref()).map(|file| {
+                println!("{}", file.display());
+                exit_code::OK
+            })
+        }
         Command::Sweep {
             sweep,
             out,

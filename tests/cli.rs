@@ -119,13 +119,53 @@ fn run_is_deterministic() {
             .success()
             .stdout("");
     }
-    for file in ["metrics.json", "waveforms.csv", "scenario.resolved.toml"] {
+    for file in ["waveforms.csv", "scenario.resolved.toml"] {
         assert_eq!(
             fs::read(dir.path().join("a").join(file)).unwrap(),
             fs::read(dir.path().join("b").join(file)).unwrap(),
             "{file} differs between identical runs"
         );
     }
+    // metrics.json too, but for its provenance (the command line names the other --out).
+    let without_provenance = |sub: &str| {
+        let mut json = read_json(&dir.path().join(sub).join("metrics.json"));
+        json.as_object_mut().unwrap().remove("provenance");
+        json
+    };
+    assert_eq!(without_provenance("a"), without_provenance("b"));
+}
+
+#[test]
+fn metrics_json_records_provenance_and_the_stenosis_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = common::repo_path("scenarios/two-clips-small-valve.toml");
+    let assert = mitralsim()
+        .env("SOURCE_DATE_EPOCH", "1795944600")
+        .args(["run", "-q", "--no-plots", "--out"])
+        .arg(dir.path())
+        .arg(&scenario)
+        .assert()
+        .success()
+        .stdout("");
+    let json = read_json(&dir.path().join("metrics.json"));
+    let p = &json["provenance"];
+    assert_eq!(p["date_utc"], "2026-11-29T09:30:00Z");
+    let args: Vec<&str> = p["command_line"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert_eq!(args[1..4], ["run", "-q", "--no-plots"]);
+    assert!(p["git_describe"].is_string() || p["git_describe"].is_null());
+    // The flag matches the post-clip gradient, and -q still warns when it is raised.
+    let flag = &json["stenosis"];
+    let gradient = json["post"]["mitral_mean_gradient_mmhg"].as_f64().unwrap();
+    assert_eq!(flag["post_mean_gradient_mmhg"].as_f64(), Some(gradient));
+    assert_eq!(flag["threshold_mmhg"].as_f64(), Some(5.0));
+    assert_eq!(flag["risk"].as_bool(), Some(gradient > 5.0));
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert_eq!(stderr.contains("stenosis"), gradient > 5.0, "{stderr}");
 }
 
 #[test]
@@ -275,4 +315,27 @@ fn plot_errors_are_bad_input() {
         .assert()
         .success();
     assert!(!dir.path().join("pv-loop.png").exists());
+}
+
+#[test]
+fn validate_lists_every_problem_in_one_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bad.toml");
+    fs::write(
+        &file,
+        "version = 1\npreset = \"secondary-mr-hf\"\n[heart]\nrate_bmp = 80\n[solver]\n\
+         max_beats = -3\n[clip]\nmodel = \"device\"\nclips = [\n  { size = \"XT\", \
+         position_mm = 17.5 },\n  { size = \"XT\", position_mm = 18.0 },\n]\n",
+    )
+    .unwrap();
+    let assert = mitralsim().arg("validate").arg(&file).assert().code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    // An unknown key, a value out of range and overlapping clips: all three at once.
+    for expected in [
+        "bad.toml:4: unknown key heart.rate_bmp",
+        "bad.toml:6: solver.max_beats = -3",
+        "overlap",
+    ] {
+        assert!(stderr.contains(expected), "no {expected:?} in {stderr}");
+    }
 }

@@ -503,9 +503,19 @@ fn sweep_line_bands_follow_the_metric_and_others_have_none() {
         ),
         dir.path(),
     );
+    // Three panels are too short for rotated descriptions: each is named on two lines at its
+    // left, quantity then unit.
     assert_has(
         &texts,
-        &["RVol (mL)", "CO (L/min)", "mean gradient (mmHg)", "severe"],
+        &[
+            "RVol",
+            "(mL)",
+            "CO",
+            "(L/min)",
+            "mean gradient",
+            "(mmHg)",
+            "severe",
+        ],
     );
     assert_eq!(
         texts
@@ -874,6 +884,7 @@ fn other_sizes_scale_the_figures() {
         width: 800,
         height: 500,
         format: ImageFormat::Png,
+        ..PlotOptions::default()
     };
     for (fixture, kind) in [
         (eroa_sweep(), SweepPlotKind::Line),
@@ -1177,6 +1188,7 @@ fn regenerate_sweep_gallery() {
                 width: 800,
                 height: 500,
                 format: ImageFormat::Png,
+                ..PlotOptions::default()
             };
             let small = PathBuf::from(small);
             fs::create_dir_all(&small).unwrap();

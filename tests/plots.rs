@@ -12,8 +12,8 @@ use mitralsim::model::repair::Repair;
 use mitralsim::output::metrics_json::{self, MetricsFile, ScenarioInfo};
 use mitralsim::output::waveforms_csv;
 use mitralsim::plot::{
-    render, render_all, render_rgb, render_run, ImageFormat, PlotError, PlotKind, PlotOptions,
-    RunData,
+    render, render_all, render_compare, render_rgb, render_run, ImageFormat, PlotError, PlotKind,
+    PlotOptions, RunData,
 };
 use mitralsim::scenario::Scenario;
 use mitralsim::simulate::Comparison;
@@ -30,6 +30,8 @@ const POST_RGB: [u8; 3] = [0xD5, 0x5E, 0x00];
 struct Fixture {
     metrics_json: String,
     waveforms_csv: Vec<u8>,
+    /// The LV's law for the ESPVR and EDPVR.
+    resolved_toml: String,
 }
 
 impl Fixture {
@@ -37,6 +39,8 @@ impl Fixture {
         let dir = TempDir::new().unwrap();
         fs::write(dir.path().join("metrics.json"), &self.metrics_json).unwrap();
         fs::write(dir.path().join("waveforms.csv"), &self.waveforms_csv).unwrap();
+        let resolved = dir.path().join("scenario.resolved.toml");
+        fs::write(resolved, &self.resolved_toml).unwrap();
         dir
     }
 }
@@ -50,6 +54,7 @@ fn pre_only() -> &'static Fixture {
         Fixture {
             metrics_json: fs::read_to_string(dir.path().join("metrics.json")).unwrap(),
             waveforms_csv: fs::read(dir.path().join("waveforms.csv")).unwrap(),
+            resolved_toml: fs::read_to_string(dir.path().join("scenario.resolved.toml")).unwrap(),
         }
     })
 }
@@ -102,6 +107,7 @@ fn write_comparison(s: &Scenario) -> Fixture {
     Fixture {
         metrics_json: String::from_utf8(json).unwrap(),
         waveforms_csv: csv,
+        resolved_toml: s.resolved_toml.clone(),
     }
 }
 
@@ -113,16 +119,13 @@ fn axis_labels(kind: PlotKind) -> &'static [&'static str] {
         // Stacked panels name their quantity and unit beside the tick labels, on two lines.
         PlotKind::Wiggers => &[
             "time (s)",
-            "Aortic and LV",
-            "pressure (mmHg)",
-            "LA pressure",
+            "Phase",
+            "Pressure",
             "(mmHg)",
-            "Mitral flow",
-            "(mL/s)",
             "LV volume",
             "(mL)",
-            "Valve",
-            "opening (0–1)",
+            "Flow",
+            "(mL/s)",
         ],
         PlotKind::Bars => &[
             "RVol (mL)",
@@ -132,6 +135,31 @@ fn axis_labels(kind: PlotKind) -> &'static [&'static str] {
             "pressure (mmHg)",
             "gradient (mmHg)",
         ],
+    }
+}
+
+/// What each kind must show besides its axes: the relations and points of a PV loop, the
+/// phases and valve events of a Wiggers diagram, the v-wave.
+fn content_labels(kind: PlotKind) -> &'static [&'static str] {
+    match kind {
+        PlotKind::PvLoop => &["ESPVR", "EDPVR", "ED", "ES", "end-diastole (ED)"],
+        PlotKind::Wiggers => &[
+            "IVC",
+            "ejection",
+            "IVR",
+            "rapid filling",
+            "IVC, IVR: isovolumic contraction, relaxation",
+            "MC",
+            "AO",
+            "AC",
+            "MO",
+            "aortic",
+            "mitral",
+            "LV",
+            "LA v-wave",
+        ],
+        PlotKind::LaLoop => &["v-wave"],
+        PlotKind::Bars => &["MR grade (ASE 2017)"],
     }
 }
 
@@ -160,6 +188,24 @@ fn check_svg(kind: PlotKind, svg: &str, scenario: &str, has_post: bool) {
             "{kind}: no axis label {label:?} in {texts:?}"
         );
     }
+    // Text is drawn as outlines of the embedded font: the SVG looks the same in any viewer.
+    assert!(!svg.contains("<text"), "{kind}: SVG has <text> elements");
+    assert!(!svg.contains("font-family"), "{kind}: SVG names a font");
+    assert!(
+        svg.contains("<defs>") && svg.contains("<path id=\"osr"),
+        "{kind}: no glyphs"
+    );
+    // Glyph 0 is the font's "missing character" box.
+    assert!(
+        !svg.contains("\"#osr0\"") && !svg.contains("\"#osb0\""),
+        "{kind}: a character the font lacks"
+    );
+    for label in content_labels(kind) {
+        assert!(
+            texts.iter().any(|t| t == label || t.starts_with(label)),
+            "{kind}: no {label:?} in {texts:?}"
+        );
+    }
     assert!(names_state(&texts, "pre"), "{kind}: no `pre` legend entry");
     assert_eq!(
         names_state(&texts, "post"),
@@ -175,8 +221,14 @@ fn check_pixels(kind: PlotKind, run: &RunData) {
     assert_eq!(pixels.len(), 1600 * 1000 * 3);
     let n = pixels.len() / 3;
     let ink = n - count_rgb(&pixels, [255, 255, 255]);
+    // The Wiggers diagram shades its phases behind the traces.
+    let most = if kind == PlotKind::Wiggers {
+        n * 3 / 4
+    } else {
+        n / 2
+    };
     assert!(
-        ink > n / 50 && ink < n / 2,
+        ink > n / 50 && ink < most,
         "{kind}: {ink} of {n} pixels are not background"
     );
     assert!(
@@ -262,6 +314,7 @@ fn other_sizes_scale_the_figure() {
         width: 800,
         height: 500,
         format: ImageFormat::Png,
+        ..PlotOptions::default()
     };
     for kind in PlotKind::ALL {
         let out = dir.path().join(format!("{kind}-small.png"));
@@ -404,6 +457,7 @@ fn options_and_names_are_checked() {
             width,
             height,
             format: ImageFormat::Png,
+            ..PlotOptions::default()
         };
         let err = render_rgb(PlotKind::PvLoop, &run, &o).unwrap_err();
         assert!(matches!(err, PlotError::Size { .. }), "{err:?}");
@@ -417,6 +471,139 @@ fn options_and_names_are_checked() {
     )
     .unwrap_err();
     assert!(matches!(err, PlotError::Write { .. }), "{err:?}");
+}
+
+/// The third colour of a comparison (Okabe–Ito bluish green).
+const THIRD_RGB: [u8; 3] = [0x00, 0x9E, 0x73];
+
+#[test]
+fn compare_overlays_several_runs_each_named() {
+    let (normal, mr) = (pre_only().write(), pre_post().write());
+    let runs = vec![
+        ("normal".to_string(), normal.path().to_path_buf()),
+        ("severe MR".to_string(), mr.path().to_path_buf()),
+    ];
+    let out = TempDir::new().unwrap();
+    for kind in PlotKind::ALL {
+        let svg = out.path().join(format!("{kind}.svg"));
+        render_compare(kind, &runs, &svg, &opts(ImageFormat::Svg)).unwrap();
+        let texts = svg_texts(&fs::read_to_string(&svg).unwrap());
+        assert!(
+            texts.iter().any(|t| t.ends_with("normal vs severe MR")),
+            "{kind}: title {texts:?}"
+        );
+        // Three beats: the normal heart, the MR run before and after its clip.
+        for label in ["normal", "severe MR (pre)", "severe MR (after clip)"] {
+            assert!(
+                texts
+                    .iter()
+                    .any(|t| t == label || t.starts_with(&format!("{label}:"))),
+                "{kind}: no {label:?} in {texts:?}"
+            );
+        }
+        let png = out.path().join(format!("{kind}.png"));
+        render_compare(kind, &runs, &png, &opts(ImageFormat::Png)).unwrap();
+        let pixels = image::open(&png).unwrap().to_rgb8().into_raw();
+        for (what, rgb) in [
+            ("first", PRE_RGB),
+            ("second", POST_RGB),
+            ("third", THIRD_RGB),
+        ] {
+            let n = count_rgb(&pixels, rgb);
+            assert!(n > 300, "{kind}: the {what} beat's colour has {n} px");
+        }
+    }
+    // One run is not a comparison; a missing directory is named.
+    let one = &runs[..1];
+    let err = render_compare(
+        PlotKind::PvLoop,
+        one,
+        &out.path().join("x.png"),
+        &opts(ImageFormat::Png),
+    );
+    assert!(matches!(err, Err(PlotError::Compare(_))), "{err:?}");
+    let missing = vec![runs[0].clone(), ("gone".into(), out.path().join("nope"))];
+    let err = render_compare(
+        PlotKind::PvLoop,
+        &missing,
+        &out.path().join("x.png"),
+        &opts(ImageFormat::Png),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("nope"), "{err}");
+}
+
+#[test]
+fn plot_command_line_compare_pdf_and_font_scale() {
+    let (a, b) = (pre_only().write(), pre_post().write());
+    let out = TempDir::new().unwrap();
+    let bin = || assert_cmd::Command::cargo_bin("mitralsim").unwrap();
+    let file = out.path().join("cmp.svg");
+    bin()
+        .args([
+            "plot",
+            "compare",
+            "--kind",
+            "wiggers",
+            "--labels",
+            "healthy,MR",
+            "--out",
+        ])
+        .arg(&file)
+        .arg(a.path())
+        .arg(b.path())
+        .assert()
+        .success();
+    let texts = svg_texts(&fs::read_to_string(&file).unwrap());
+    assert!(texts.iter().any(|t| t == "MR (after clip)"), "{texts:?}");
+
+    // Bad combinations are refused with exit code 2 and a reason.
+    let refused = |args: &[&str], dirs: &[&Path], needle: &str| {
+        let assert = bin().args(args).args(dirs).assert().code(2);
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+        assert!(stderr.contains(needle), "{args:?}: {stderr}");
+    };
+    refused(
+        &["plot", "compare", "--labels", "x"],
+        &[a.path(), b.path()],
+        "--labels gives 1 names",
+    );
+    refused(
+        &["plot", "pv-loop"],
+        &[a.path(), b.path()],
+        "takes one directory",
+    );
+    let pdf = out.path().join("fig.pdf");
+    refused(
+        &["plot", "wiggers", "--out", pdf.to_str().unwrap()],
+        &[a.path()],
+        "use an .svg file",
+    );
+    assert!(!pdf.exists());
+    refused(
+        &["plot", "bars", "--font-scale", "5"],
+        &[a.path()],
+        "--font-scale 5",
+    );
+
+    // A larger font scale makes larger text: more ink, same canvas.
+    let ink = |scale: &str| {
+        let png = out.path().join(format!("bars-{scale}.png"));
+        bin()
+            .args(["plot", "bars", "--font-scale", scale, "--out"])
+            .arg(&png)
+            .arg(a.path())
+            .assert()
+            .success();
+        let img = image::open(&png).unwrap().to_rgb8();
+        assert_eq!(img.dimensions(), (1600, 1000));
+        img.pixels().filter(|p| p.0.iter().all(|&c| c < 60)).count()
+    };
+    let (normal, large) = (ink("1"), ink("1.5"));
+    assert!(
+        large as f64 > 1.4 * normal as f64,
+        "dark px: {normal} at 1, {large} at 1.5"
+    );
 }
 
 /// A change to loaded run data.
@@ -467,5 +654,20 @@ fn regenerate_gallery() {
             let file = out.join(format!("{kind}.png"));
             render(kind, &dir, &file, &PlotOptions::default()).unwrap();
         }
+    }
+    // The comparison a lecture on MR makes: a normal heart, severe primary MR and after its clip,
+    // as `mitralsim plot compare output/normal output/primary-mr-severe --labels normal,"severe MR"`.
+    let runs = vec![
+        ("normal".to_string(), work.path().join("normal")),
+        (
+            "severe MR".to_string(),
+            work.path().join("primary-mr-severe"),
+        ),
+    ];
+    let out = gallery.join("compare");
+    fs::create_dir_all(&out).unwrap();
+    for kind in PlotKind::ALL {
+        let file = out.join(format!("{kind}.png"));
+        render_compare(kind, &runs, &file, &PlotOptions::default()).unwrap();
     }
 }

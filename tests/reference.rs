@@ -1,5 +1,5 @@
 //! The published closed loop (Regazzoni et al. 2022) against its reference output
-//! (../shared/docs/validation-targets.md, "Reference model output").
+//! (docs/references.md, "The published closed loop").
 
 mod common;
 use mitralsim::model::state::regazzoni_initial_state;

@@ -231,8 +231,8 @@ impl NativeResult {
         py.allow_threads(|| {
             guarded(|| {
                 let _lock = lock::create_and_lock(&out_dir).map_err(|e| command_err(e.into()))?;
-                commands::write_run_outputs(&out_dir, &self.scenario, &self.result, format)
-                    .map(|(figures, _)| figures)
+                commands::write_run_outputs(&out_dir, &self.scenario, &self.result, format, false)
+                    .map(|written| written.plots)
                     .map_err(command_err)
             })
         })

@@ -9,6 +9,7 @@
 use super::validity;
 use crate::metrics::Metrics;
 use crate::model::repair::RepairOutcome;
+use crate::output::summary::STENOSIS_GRADIENT_MMHG;
 use crate::simulate::{Comparison, Simulation};
 use crate::solver::{SolverStats, SteadyStateSettings};
 use serde::Serialize;
@@ -59,6 +60,76 @@ pub struct SolverInfo {
     pub post: Option<StateSolverInfo>,
 }
 
+/// Who wrote the file and when: the command line, the date (UTC, RFC 3339) and, when the
+/// program was built from a git checkout, `git describe` of that checkout.
+#[derive(Debug, Clone, Serialize)]
+pub struct Provenance {
+    pub command_line: Vec<String>,
+    pub date_utc: String,
+    pub git_describe: Option<&'static str>,
+}
+
+impl Provenance {
+    /// This process: its arguments, and now — or `SOURCE_DATE_EPOCH` (seconds since 1970) when
+    /// set, for reproducible outputs.
+    pub fn current() -> Self {
+        let epoch_s = std::env::var("SOURCE_DATE_EPOCH")
+            .ok()
+            .and_then(|s| s.trim().parse::<i64>().ok())
+            .unwrap_or_else(|| {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs() as i64)
+            });
+        Self {
+            command_line: std::env::args().collect(),
+            date_utc: rfc3339_utc(epoch_s),
+            git_describe: option_env!("MITRALSIM_GIT_DESCRIBE"),
+        }
+    }
+}
+
+/// `epoch_s` seconds since 1970-01-01 as `YYYY-MM-DDThh:mm:ssZ` (proleptic Gregorian).
+pub fn rfc3339_utc(epoch_s: i64) -> String {
+    let (days, secs) = (epoch_s.div_euclid(86_400), epoch_s.rem_euclid(86_400));
+    // Days to civil date (H. Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
+/// The post-clip stenosis check: the mean transmitral gradient against the threshold the
+/// summary warns at.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct StenosisFlag {
+    pub risk: bool,
+    pub post_mean_gradient_mmhg: f64,
+    pub threshold_mmhg: f64,
+}
+
+impl StenosisFlag {
+    pub fn of(post: &Metrics) -> Self {
+        let g = post.mitral_mean_gradient_mmhg;
+        Self {
+            risk: g > STENOSIS_GRADIENT_MMHG,
+            post_mean_gradient_mmhg: g,
+            threshold_mmhg: STENOSIS_GRADIENT_MMHG,
+        }
+    }
+}
+
 #[derive(Debug, Serialize)]
 pub struct MetricsFile<'a> {
     pub mitralsim_version: &'static str,
@@ -80,6 +151,12 @@ pub struct MetricsFile<'a> {
     /// `{"pre": {metric: why}, "post": {...}}` for metrics undefined for their state.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub undefined: Option<Map<String, Value>>,
+    /// With a clip: whether the post-clip gradient risks a stenosis.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stenosis: Option<StenosisFlag>,
+    /// Set by [`MetricsFile::with_provenance`] (`mitralsim run` does).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<Provenance>,
 }
 
 impl<'a> MetricsFile<'a> {
@@ -110,6 +187,15 @@ impl<'a> MetricsFile<'a> {
                 &result.pre.metrics,
                 post.map(|p| &p.sim.metrics),
             ),
+            stenosis: post.map(|p| StenosisFlag::of(&p.sim.metrics)),
+            provenance: None,
+        }
+    }
+
+    pub fn with_provenance(self, provenance: Provenance) -> Self {
+        Self {
+            provenance: Some(provenance),
+            ..self
         }
     }
 }
@@ -149,4 +235,17 @@ pub fn write(file: &MetricsFile<'_>, mut out: impl Write) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut out, file)?;
     writeln!(out)?;
     out.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_rfc3339_utc() {
+        assert_eq!(rfc3339_utc(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339_utc(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(rfc3339_utc(1_795_944_600), "2026-11-29T09:30:00Z");
+        assert_eq!(rfc3339_utc(-1), "1969-12-31T23:59:59Z");
+    }
 }

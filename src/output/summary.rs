@@ -7,12 +7,13 @@
 use crate::metrics::Metrics;
 use std::io::{self, Write};
 
-/// One line of the table: a label, a unit and how to read the value.
-struct Row {
-    label: &'static str,
-    unit: &'static str,
-    decimals: usize,
-    value: fn(&Metrics) -> Option<f64>,
+/// One line of the table: a label, a unit and how to read the value (also the rows of
+/// report.html).
+pub struct Row {
+    pub label: &'static str,
+    pub unit: &'static str,
+    pub decimals: usize,
+    pub value: fn(&Metrics) -> Option<f64>,
 }
 
 const fn row(
@@ -30,7 +31,7 @@ const fn row(
 }
 
 /// Sections of the summary, in reading order.
-const SECTIONS: &[(&str, &[Row])] = &[
+pub const SECTIONS: &[(&str, &[Row])] = &[
     (
         "Mitral regurgitation",
         &[

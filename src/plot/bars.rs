@@ -1,12 +1,13 @@
 //! `bars`: pre vs post of the headline metrics, as small multiples (one panel per metric, each
-//! with its own unit and axis from zero), values written on the bars; pre only gives single bars.
+//! with its own unit and axis from zero), values written on the bars; pre only gives single bars,
+//! a comparison of runs one bar per beat.
 
 use super::chart::{
     heading, legend, plot_rect, text, titled, xy_chart, Area, Axes, Corner, DrawResult, Layout,
     LegendEntry, Swatch, XAxis, LEFT_MARGIN, Y_LABEL_AREA,
 };
-use super::data::RunData;
-use super::style::{nice_range, state_style, value_label, AxisRange, Theme};
+use super::style::{nice_range, value_label, AxisRange, Theme};
+use super::traces::Trace;
 use crate::metrics::Metrics;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
@@ -37,27 +38,29 @@ const METRICS: [MetricSpec; 7] = [
 /// Opacity of the bar fill.
 const FILL: f64 = 0.85;
 
-pub fn draw<DB: DrawingBackend>(root: &Area<DB>, theme: &Theme, run: &RunData) -> DrawResult
+pub fn draw<DB: DrawingBackend>(
+    root: &Area<DB>,
+    theme: &Theme,
+    title: &str,
+    traces: &[Trace<'_>],
+) -> DrawResult
 where
     DB::ErrorType: 'static,
 {
-    let title = if run.has_post() {
-        format!("Before and after the clip — {}", run.scenario_name)
-    } else {
-        format!("Key metrics — {}", run.scenario_name)
-    };
-    let body = titled(root, theme, &title)?;
+    let body = titled(root, theme, title)?;
     let body = body.margin(0, theme.px(8.0), theme.px(8.0), theme.px(8.0));
     let cells = body.split_evenly((2, 4));
-    let n = run.states.len();
+    let n = traces.len();
+    // Names under the bars when they are short (pre, post); else the legend names them.
+    let named = traces.iter().all(|t| t.label.chars().count() <= 8);
     const RIGHT: f64 = 16.0;
     for ((name, desc, value), cell) in METRICS.iter().zip(&cells) {
         // The heading is centred over the plotting area, not over the whole cell.
         let (w, _) = cell.dim_in_pixel();
-        let left = theme.px(LEFT_MARGIN) + theme.px(Y_LABEL_AREA);
+        let left = theme.px(LEFT_MARGIN) + theme.tpx(Y_LABEL_AREA);
         let centre = (left + w as i32 - theme.px(RIGHT)) / 2;
         let area = heading(cell, theme, name, (centre, HPos::Center))?;
-        let values = run.states.iter().map(|s| value(&s.metrics));
+        let values = traces.iter().map(|t| value(&t.state.metrics));
         let (low, top) = values.fold((0.0, 0.0), |(lo, hi): (f64, f64), v| (lo.min(v), hi.max(v)));
         let chart = xy_chart(
             &area,
@@ -75,10 +78,10 @@ where
         // Bars at most 110 px wide (at 1600×1000), centred in their slot.
         let slot_px = (plot.x1 - plot.x0) as f64 / n as f64;
         let half = 0.5 * (0.62 * slot_px).min(theme.px(110.0) as f64) / slot_px;
-        for (i, s) in run.states.iter().enumerate() {
-            let v = value(&s.metrics);
+        for (i, t) in traces.iter().enumerate() {
+            let v = value(&t.state.metrics);
             let c = i as f64 + 0.5;
-            let color = state_style(s.id).color;
+            let color = t.style.color;
             chart.plotting_area().draw(&Rectangle::new(
                 [(c - half, 0.0), (c + half, v)],
                 color.mix(FILL).filled(),
@@ -98,64 +101,51 @@ where
                 above,
                 (HPos::Center, VPos::Bottom),
             )?;
-            let below = (x, plot.y1 + theme.px(12.0));
-            let name = state_style(s.id).label;
-            text(
-                root,
-                theme,
-                name,
-                &theme.tick(),
-                below,
-                (HPos::Center, VPos::Top),
-            )?;
+            if named {
+                let below = (x, plot.y1 + theme.px(12.0));
+                let style = theme.tick();
+                text(
+                    root,
+                    theme,
+                    &t.label,
+                    &style,
+                    below,
+                    (HPos::Center, VPos::Top),
+                )?;
+            }
         }
     }
-    summary(root, theme, run, &cells[7])
+    summary(root, theme, traces, &cells[7])
 }
 
-/// The eighth cell: legend and the MR grade of each state.
+/// The eighth cell: each beat's swatch, name and MR grade, kept inside the canvas.
 fn summary<DB: DrawingBackend>(
     root: &Area<DB>,
     theme: &Theme,
-    run: &RunData,
+    traces: &[Trace<'_>],
     cell: &Area<DB>,
 ) -> DrawResult
 where
     DB::ErrorType: 'static,
 {
-    let (xr, yr) = cell.get_pixel_range();
-    let x = xr.start + theme.px(48.0);
-    let entries: Vec<LegendEntry> = run
-        .states
-        .iter()
-        .map(|s| {
-            let style = state_style(s.id);
-            LegendEntry::new(Swatch::Fill(style.color, FILL), style.label)
-        })
-        .collect();
-    let box_ = legend(
-        root,
-        theme,
-        &entries,
-        Corner::TopLeft(x, yr.start + theme.px(60.0)),
-        Layout::Column,
-    )?;
-    let top_left = (HPos::Left, VPos::Top);
-    let line = theme.px(42.0);
-    let mut y = box_.y1 + theme.px(30.0);
-    let title = "MR grade (ASE 2017):";
-    text(root, theme, title, &theme.legend(), (x, y), top_left)?;
-    for s in &run.states {
-        y += line;
-        let style = state_style(s.id);
-        let grade = format!(
-            "{}: {} (EROA {} cm²)",
-            style.label,
-            s.metrics.mr_grade.as_str(),
-            value_label(s.metrics.eroa_cm2)
-        );
-        let color = theme.note_colored(style.color);
-        text(root, theme, &grade, &color, (x, y), top_left)?;
-    }
+    let (_, yr) = cell.get_pixel_range();
+    let mut entries = vec![LegendEntry::new(Swatch::Title, "MR grade (ASE 2017)")];
+    entries.extend(traces.iter().map(|t| {
+        let m = &t.state.metrics;
+        LegendEntry {
+            swatch: Swatch::Fill(t.style.color, FILL),
+            lines: vec![
+                t.label.clone(),
+                format!(
+                    "{} (EROA {} cm²)",
+                    m.mr_grade.as_str(),
+                    value_label(m.eroa_cm2)
+                ),
+            ],
+        }
+    }));
+    let right = theme.width as i32 - theme.margin();
+    let corner = Corner::TopRight(right, yr.start + theme.px(40.0));
+    legend(root, theme, &entries, corner, Layout::Column)?;
     Ok(())
 }

@@ -52,7 +52,7 @@ where
     DB::ErrorType: 'static,
 {
     root.fill(&PAPER)?;
-    let header = theme.px(TITLE_BAR);
+    let header = theme.tpx(TITLE_BAR);
     let at = (theme.margin(), header / 2 + theme.px(4.0));
     text(
         root,
@@ -78,6 +78,17 @@ pub enum XAxis<'s> {
     Hidden,
     /// Room for one line of category names, drawn by the caller; no ticks or vertical grid.
     Categories,
+}
+
+impl<'s> XAxis<'s> {
+    /// The x axis of one of several stacked panels: numbered under the last one only.
+    pub fn stacked(last: bool, desc: &'s str) -> Self {
+        if last {
+            XAxis::Numeric(desc)
+        } else {
+            XAxis::Hidden
+        }
+    }
 }
 
 /// An x–y chart's axes and the room around its plotting area (px at 1600×1000).
@@ -121,8 +132,8 @@ where
         .margin_right(theme.px(axes.right))
         .margin_left(theme.px(LEFT_MARGIN))
         .margin_bottom(theme.px(4.0))
-        .set_label_area_size(LabelAreaPosition::Left, theme.px(axes.left))
-        .set_label_area_size(LabelAreaPosition::Bottom, theme.px(bottom))
+        .set_label_area_size(LabelAreaPosition::Left, theme.tpx(axes.left))
+        .set_label_area_size(LabelAreaPosition::Bottom, theme.tpx(bottom))
         .build_cartesian_2d(axes.x.lo..axes.x.hi, axes.y.lo..axes.y.hi)?;
     let hide = |_: &f64| String::new();
     // Label every tick, or every 2nd or 5th one when ticks are closer than a line of text; the
@@ -130,7 +141,7 @@ where
     let (_, plot_h) = chart.plotting_area().dim_in_pixel();
     let y = axes.y;
     let spacing = plot_h as f64 * y.step / (y.hi - y.lo);
-    let min_spacing = theme.px(34.0) as f64;
+    let min_spacing = theme.tpx(34.0) as f64;
     let stride = [1.0, 2.0, 5.0]
         .into_iter()
         .find(|k| spacing * k >= min_spacing)
@@ -275,8 +286,8 @@ where
     DB::ErrorType: 'static,
 {
     let style = theme.legend();
-    let pad = theme.px(LEGEND_PAD);
-    let line_h = theme.px(LEGEND_LINE);
+    let pad = theme.tpx(LEGEND_PAD);
+    let line_h = theme.tpx(LEGEND_LINE);
     let mut sizes = Vec::with_capacity(entries.len());
     for e in entries {
         let mut w = 0;
@@ -292,11 +303,11 @@ where
                 0
             }
             Swatch::Text => 0,
-            _ => theme.px(LEGEND_SWATCH) + theme.px(LEGEND_GAP),
+            _ => theme.tpx(LEGEND_SWATCH) + theme.tpx(LEGEND_GAP),
         };
         sizes.push((swatch + w, line_h * e.lines.len() as i32));
     }
-    let spacing = theme.px(LEGEND_SPACING) * (sizes.len() as i32 - 1).max(0);
+    let spacing = theme.tpx(LEGEND_SPACING) * (sizes.len() as i32 - 1).max(0);
     let size = match layout {
         Layout::Column => (
             2 * pad + sizes.iter().map(|s| s.0).max().unwrap_or(0),
@@ -384,11 +395,11 @@ where
     DB::ErrorType: 'static,
 {
     let style = theme.legend();
-    let pad = theme.px(LEGEND_PAD);
-    let swatch_w = theme.px(LEGEND_SWATCH);
-    let gap = theme.px(LEGEND_GAP);
-    let line_h = theme.px(LEGEND_LINE);
-    let spacing = theme.px(LEGEND_SPACING);
+    let pad = theme.tpx(LEGEND_PAD);
+    let swatch_w = theme.tpx(LEGEND_SWATCH);
+    let gap = theme.tpx(LEGEND_GAP);
+    let line_h = theme.tpx(LEGEND_LINE);
+    let spacing = theme.tpx(LEGEND_SPACING);
     let (sizes, (w, h)) = legend_layout(root, theme, entries, layout)?;
     let (x0, y0) = match corner {
         Corner::TopLeft(x, y) => (x, y),
@@ -497,7 +508,7 @@ pub fn heading<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let height = theme.px(HEADING);
+    let height = theme.tpx(HEADING);
     let at = (x, height / 2 + theme.px(4.0));
     text(area, theme, title, &theme.heading(), at, (h, VPos::Center))?;
     Ok(area.margin(height, 0, 0, 0))
@@ -505,6 +516,39 @@ where
 
 /// Height of a panel heading (px at 1600×1000).
 pub const HEADING: f64 = 40.0;
+
+/// Width of the column of panel names left of the tick labels of stacked panels (px at
+/// 1600×1000), where a rotated axis description would be taller than a panel.
+pub const NAME_COLUMN: f64 = 232.0;
+
+/// Write a stacked panel's name, one bold line under the other, at the left of `area` from the
+/// top of its plotting area `plot`.
+pub fn draw_panel_name<DB: DrawingBackend>(
+    root: &Area<DB>,
+    theme: &Theme,
+    area: &Area<DB>,
+    plot: PixelRect,
+    lines: &[String],
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let x = area.get_pixel_range().0.start + theme.px(LEFT_MARGIN);
+    for (i, line) in lines.iter().enumerate() {
+        let at = (x, plot.y0 + theme.px(2.0) + theme.tpx(36.0) * i as i32);
+        let style = theme.heading();
+        text(root, theme, line, &style, at, (HPos::Left, VPos::Top))?;
+    }
+    Ok(())
+}
+
+/// A quantity with its unit, "mean gradient (mmHg)", as the two lines of a panel name.
+pub fn name_lines(label: &str) -> Vec<String> {
+    match label.rfind(" (") {
+        Some(i) => vec![label[..i].to_string(), label[i + 1..].to_string()],
+        None => vec![label.to_string()],
+    }
+}
 
 /// A marker shape for annotated points.
 #[derive(Debug, Clone, Copy)]
@@ -559,6 +603,30 @@ where
         shape,
         theme.px(9.0),
         (PAPER.filled(), edge),
+        color,
+    )
+}
+
+/// A marker drawn as an outline only, larger than a filled one, so that a filled marker at the
+/// same point stays visible inside it; returns its pixel box.
+pub fn ring<DB: DrawingBackend>(
+    root: &Area<DB>,
+    theme: &Theme,
+    at: (i32, i32),
+    shape: Marker,
+    color: RGBColor,
+) -> DrawResult<PixelRect>
+where
+    DB::ErrorType: 'static,
+{
+    let (hollow, edge) = (color.mix(0.0).filled(), color.stroke_width(theme.upx(3.5)));
+    styled_marker(
+        root,
+        theme,
+        at,
+        shape,
+        theme.px(16.0),
+        (hollow, edge),
         color,
     )
 }
@@ -662,20 +730,7 @@ impl Labels {
     where
         DB::ErrorType: 'static,
     {
-        let w = text_width(root, theme, label, style)?;
-        let (_, th) = root.estimate_text_size(&theme.t(label), style)?;
-        let half = (th as i32 * 3 / 4).max(1);
-        let x0 = match h {
-            HPos::Left => at.0,
-            HPos::Center => at.0 - w / 2,
-            HPos::Right => at.0 - w,
-        };
-        let mut rect = PixelRect {
-            x0,
-            y0: at.1 - half,
-            x1: x0 + w,
-            y1: at.1 + half,
-        };
+        let mut rect = Self::text_box(root, theme, label, style, at, h)?;
         let mut y = at.1;
         for _ in 0..12 {
             if !self.taken.iter().any(|t| t.overlaps(&rect)) {
@@ -688,6 +743,65 @@ impl Labels {
         text(root, theme, label, style, (at.0, y), (h, VPos::Center))?;
         self.taken.push(rect);
         Ok(rect)
+    }
+
+    /// Draw `text` as [`Labels::place`] would, but only where it is clear as it stands, slid
+    /// sideways into `within` if need be; returns its box, or `None` (nothing drawn).
+    #[allow(clippy::too_many_arguments)]
+    pub fn place_if_clear<DB: DrawingBackend>(
+        &mut self,
+        root: &Area<DB>,
+        theme: &Theme,
+        label: &str,
+        style: &TextStyle<'static>,
+        at: (i32, i32),
+        h: HPos,
+        within: PixelRect,
+    ) -> DrawResult<Option<PixelRect>>
+    where
+        DB::ErrorType: 'static,
+    {
+        let mut rect = Self::text_box(root, theme, label, style, at, h)?;
+        // Slide it sideways into `within` if it sticks out (a band at the edge of the plot).
+        let shift = (within.x0 - rect.x0).max(0) + (within.x1 - rect.x1).min(0);
+        rect.x0 += shift;
+        rect.x1 += shift;
+        let inside = rect.x0 >= within.x0 && rect.x1 <= within.x1;
+        if !inside || self.taken.iter().any(|t| t.overlaps(&rect)) {
+            return Ok(None);
+        }
+        let at = (at.0 + shift, at.1);
+        text(root, theme, label, style, at, (h, VPos::Center))?;
+        self.taken.push(rect);
+        Ok(Some(rect))
+    }
+
+    /// The box of `label` anchored at `at` by `h`, vertically centred.
+    fn text_box<DB: DrawingBackend>(
+        root: &Area<DB>,
+        theme: &Theme,
+        label: &str,
+        style: &TextStyle<'static>,
+        at: (i32, i32),
+        h: HPos,
+    ) -> DrawResult<PixelRect>
+    where
+        DB::ErrorType: 'static,
+    {
+        let w = text_width(root, theme, label, style)?;
+        let (_, th) = root.estimate_text_size(&theme.t(label), style)?;
+        let half = (th as i32 * 3 / 4).max(1);
+        let x0 = match h {
+            HPos::Left => at.0,
+            HPos::Center => at.0 - w / 2,
+            HPos::Right => at.0 - w,
+        };
+        Ok(PixelRect {
+            x0,
+            y0: at.1 - half,
+            x1: x0 + w,
+            y1: at.1 + half,
+        })
     }
 }
 

@@ -6,6 +6,7 @@
 
 use super::PlotError;
 use crate::metrics::Metrics;
+use crate::model::params::{ChamberId, ChamberParams};
 use serde::Deserialize;
 use std::fs::File;
 use std::io::BufReader;
@@ -14,6 +15,7 @@ use std::path::{Path, PathBuf};
 /// File names inside a run directory (the same as `mitralsim run` writes).
 pub const WAVEFORMS_FILE: &str = "waveforms.csv";
 pub const METRICS_FILE: &str = "metrics.json";
+pub const RESOLVED_FILE: &str = "scenario.resolved.toml";
 
 /// A simulated patient state: before (`pre`) or after (`post`) the clip.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -52,11 +54,16 @@ pub struct Waveforms {
     pub q_mv_ml_s: Vec<f64>,
     pub open_mv: Vec<f64>,
     pub open_av: Vec<f64>,
+    /// Aortic valve flow, LV to aorta.
+    pub q_av_ml_s: Vec<f64>,
+    /// LV and LA activation e(t), 0 to 1 (end-diastole, end-systole, atrial systole).
+    pub act_lv: Vec<f64>,
+    pub act_la: Vec<f64>,
 }
 
 impl Waveforms {
     /// Column names in waveforms.csv, in the order of [`Waveforms::fields`].
-    const COLUMNS: [&'static str; 9] = [
+    const COLUMNS: [&'static str; 12] = [
         "t_s",
         "p_la_mmhg",
         "v_la_ml",
@@ -66,9 +73,12 @@ impl Waveforms {
         "q_mv_ml_s",
         "open_mv",
         "open_av",
+        "q_av_ml_s",
+        "act_lv",
+        "act_la",
     ];
 
-    fn fields(&self) -> [&Vec<f64>; 9] {
+    fn fields(&self) -> [&Vec<f64>; 12] {
         [
             &self.t_s,
             &self.p_la_mmhg,
@@ -79,10 +89,13 @@ impl Waveforms {
             &self.q_mv_ml_s,
             &self.open_mv,
             &self.open_av,
+            &self.q_av_ml_s,
+            &self.act_lv,
+            &self.act_la,
         ]
     }
 
-    fn fields_mut(&mut self) -> [&mut Vec<f64>; 9] {
+    fn fields_mut(&mut self) -> [&mut Vec<f64>; 12] {
         [
             &mut self.t_s,
             &mut self.p_la_mmhg,
@@ -93,6 +106,9 @@ impl Waveforms {
             &mut self.q_mv_ml_s,
             &mut self.open_mv,
             &mut self.open_av,
+            &mut self.q_av_ml_s,
+            &mut self.act_lv,
+            &mut self.act_la,
         ]
     }
 
@@ -120,6 +136,9 @@ pub struct RunData {
     pub scenario_name: String,
     /// `pre`, then `post` when a clip was simulated.
     pub states: Vec<StateRun>,
+    /// The LV's elastance law from scenario.resolved.toml (the clip leaves it unchanged), for
+    /// the ESPVR and EDPVR; `None` when the directory has no resolved scenario.
+    pub lv: Option<ChamberParams>,
 }
 
 #[derive(Deserialize)]
@@ -186,6 +205,7 @@ impl RunData {
         Ok(RunData {
             scenario_name: doc.scenario.name,
             states,
+            lv: read_lv(&dir.join(RESOLVED_FILE))?,
         })
     }
 
@@ -230,6 +250,16 @@ impl RunData {
     pub fn has_post(&self) -> bool {
         self.states.iter().any(|s| s.id == StateId::Post)
     }
+}
+
+/// The LV's parameters from a resolved scenario file, if there is one.
+fn read_lv(path: &Path) -> Result<Option<ChamberParams>, PlotError> {
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let scenario = crate::scenario::load(Some(path), &[])
+        .map_err(|e| malformed(path, format!("not a valid scenario: {e}")))?;
+    Ok(Some(*scenario.params.chamber(ChamberId::Lv)))
 }
 
 pub(super) fn malformed(path: &Path, reason: impl Into<String>) -> PlotError {

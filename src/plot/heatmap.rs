@@ -20,19 +20,17 @@ use super::chart::{
 };
 use super::colormap::{luminance, viridis};
 use super::contour::contour;
-use super::quantity::{axis_label, column_label, column_name, unit_of, Prefix};
+use super::quantity::{axis_label, column_label, column_name, grade_cuts, unit_of, Prefix};
 use super::style::{
     nice_range, tick_label, value_label, AxisRange, StateStyle, Theme, GREY, INK, PAPER,
 };
 use super::sweep_data::{PointStatus, SweepHeader};
-use super::sweep_line::grade_cuts;
 use super::{PlotError, SweepPlotRequest};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 use plotters::style::FontTransform;
 
-/// Post-clip mean gradient above which the repair risks a stenosis (mmHg).
-pub const STENOSIS_GRADIENT_MMHG: f64 = 5.0;
+use crate::output::summary::STENOSIS_GRADIENT_MMHG;
 
 /// A contour level and how it is drawn.
 struct Level {
@@ -356,7 +354,7 @@ where
         let top = if beside {
             theme.px(6.0)
         } else {
-            theme.px(TITLE_BAR)
+            theme.tpx(TITLE_BAR)
         };
         legend(
             root,

@@ -37,6 +37,7 @@ mod chart;
 mod colormap;
 mod contour;
 pub mod data;
+mod figure;
 mod heatmap;
 mod la_loop;
 mod loops;
@@ -44,8 +45,10 @@ mod pv_family;
 mod pv_loop;
 pub mod quantity;
 mod style;
+mod svg_text;
 pub mod sweep_data;
 mod sweep_line;
+mod traces;
 mod wiggers;
 
 pub use data::{RunData, StateId, StateRun, Waveforms};
@@ -338,12 +341,15 @@ impl FromStr for ImageFormat {
     }
 }
 
-/// Image size (pixels; the SVG's width and height) and format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Image size (pixels; the SVG's width and height), format and text size.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PlotOptions {
     pub width: u32,
     pub height: u32,
     pub format: ImageFormat,
+    /// Multiplies every text size (1: the default; 1.5 for slides, 0.8 for a dense paper
+    /// figure), within [`FONT_SCALE_RANGE`].
+    pub font_scale: f64,
 }
 
 impl Default for PlotOptions {
@@ -352,6 +358,7 @@ impl Default for PlotOptions {
             width: 1600,
             height: 1000,
             format: ImageFormat::Png,
+            font_scale: 1.0,
         }
     }
 }
@@ -359,6 +366,8 @@ impl Default for PlotOptions {
 /// Smallest and largest accepted width or height (pixels).
 pub const MIN_SIDE_PX: u32 = 400;
 pub const MAX_SIDE_PX: u32 = 8000;
+/// Accepted `font_scale` values.
+pub const FONT_SCALE_RANGE: std::ops::RangeInclusive<f64> = 0.5..=2.0;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PlotError {
@@ -378,12 +387,25 @@ pub enum PlotError {
     Size { width: u32, height: u32 },
     #[error("{}: a {format} image needs a file name ending in .{format}", path.display())]
     Extension { path: PathBuf, format: ImageFormat },
+    #[error("--font-scale {0}: must be within 0.5..=2")]
+    FontScale(f64),
+    #[error(
+        "{}: PDF is not written; use an .svg file (--format svg): it is vector, its text is \
+         drawn as outlines, so any SVG-to-PDF converter reproduces it exactly",
+        path.display()
+    )]
+    Pdf { path: PathBuf },
     /// Data handed to [`render_run`] or [`render_rgb`] that the figures cannot use.
     #[error("cannot plot this run: {0}")]
     Data(String),
+    #[error("cannot compare: {0}")]
+    Compare(String),
     #[error("unknown plot kind {0:?}; expected one of pv-loop, wiggers, la-loop, bars")]
     UnknownKind(String),
-    #[error("unknown image format {0:?}; expected png or svg")]
+    #[error(
+        "unknown image format {0:?}; expected png or svg (PDF is not written: convert the svg, \
+         whose text is drawn as outlines)"
+    )]
     UnknownFormat(String),
     #[error(
         "{}: no metric `{metric}`; give a metric (pre and post are drawn) or pre_/post_ and a \
@@ -486,13 +508,114 @@ impl Figure for RunFigure<'_> {
     where
         DB::ErrorType: 'static,
     {
-        match self.kind {
-            PlotKind::PvLoop => pv_loop::draw(root, theme, self.run),
-            PlotKind::Wiggers => wiggers::draw(root, theme, self.run),
-            PlotKind::LaLoop => la_loop::draw(root, theme, self.run),
-            PlotKind::Bars => bars::draw(root, theme, self.run),
-        }
+        let title = if self.kind == PlotKind::Bars {
+            if self.run.has_post() {
+                format!("Before and after the clip — {}", self.run.scenario_name)
+            } else {
+                format!("Key metrics — {}", self.run.scenario_name)
+            }
+        } else {
+            self.run.scenario_name.clone()
+        };
+        draw_traces(
+            self.kind,
+            root,
+            theme,
+            &title,
+            &traces::run_traces(self.run),
+        )
     }
+}
+
+/// Draw figure `kind` of `traces`; `title` names what is shown (the scenario, or the runs).
+fn draw_traces<DB: DrawingBackend>(
+    kind: PlotKind,
+    root: &DrawingArea<DB, Shift>,
+    theme: &Theme,
+    title: &str,
+    traces: &[traces::Trace<'_>],
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    match kind {
+        PlotKind::PvLoop => figure::draw(root, theme, &pv_loop::figure(title, traces)),
+        PlotKind::Wiggers => figure::draw(root, theme, &wiggers::figure(title, traces)),
+        PlotKind::LaLoop => figure::draw(root, theme, &la_loop::figure(title, traces)),
+        PlotKind::Bars => bars::draw(root, theme, title, traces),
+    }
+}
+
+/// Several runs on one figure (`mitralsim plot compare`).
+struct CompareFigure {
+    kind: PlotKind,
+    /// Each run with its label.
+    runs: Vec<(String, RunData)>,
+}
+
+impl Figure for CompareFigure {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, theme: &Theme) -> DrawResult
+    where
+        DB::ErrorType: 'static,
+    {
+        let names: Vec<&str> = self.runs.iter().map(|(l, _)| l.as_str()).collect();
+        let title = match self.kind {
+            PlotKind::Bars => format!("Key metrics — {}", names.join(" vs ")),
+            _ => names.join(" vs "),
+        };
+        draw_traces(
+            self.kind,
+            root,
+            theme,
+            &title,
+            &traces::compare_traces(&self.runs),
+        )
+    }
+}
+
+/// Draw figure `kind` of several runs — `(label, run directory)` — on one figure into
+/// `out_file`: each run's beats (pre, and post when it placed a clip) in their own colour and
+/// dash, named by the label.
+pub fn render_compare(
+    kind: PlotKind,
+    runs: &[(String, PathBuf)],
+    out_file: &Path,
+    opts: &PlotOptions,
+) -> Result<(), PlotError> {
+    check_options(opts)?;
+    let figure = CompareFigure {
+        kind,
+        runs: runs
+            .iter()
+            .map(|(label, dir)| RunData::load(dir).map(|run| (label.clone(), run)))
+            .collect::<Result<_, _>>()?,
+    };
+    let beats: usize = figure.runs.iter().map(|(_, r)| r.states.len()).sum();
+    if figure.runs.len() < 2 || beats > traces::MAX_COMPARED {
+        return Err(PlotError::Compare(format!(
+            "{} runs with {beats} beats: compare takes 2 or more runs and at most {} beats \
+             (a run with a clip has two)",
+            figure.runs.len(),
+            traces::MAX_COMPARED
+        )));
+    }
+    write_figure(&figure, out_file, opts)
+}
+
+/// Figure `kind` of a run as an SVG document (text drawn as outlines), e.g. to inline in a
+/// page; `id_prefix` starts every id in it, so that several figures can share a page.
+pub fn render_svg(
+    kind: PlotKind,
+    run: &RunData,
+    opts: &PlotOptions,
+    id_prefix: &str,
+) -> Result<String, PlotError> {
+    check_options(opts)?;
+    run.check().map_err(PlotError::Data)?;
+    figure_svg(&RunFigure { kind, run }, opts, id_prefix).map_err(|e| PlotError::Draw {
+        path: PathBuf::from("<memory>"),
+        reason: e.0,
+    })
 }
 
 /// Write `figure` into `out_file` as `opts` says (its extension must match `opts.format`).
@@ -501,6 +624,15 @@ fn write_figure(
     out_file: &Path,
     opts: &PlotOptions,
 ) -> Result<(), PlotError> {
+    let is_pdf = out_file
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("pdf"));
+    if is_pdf {
+        return Err(PlotError::Pdf {
+            path: out_file.to_path_buf(),
+        });
+    }
     if ImageFormat::from_path(out_file) != Some(opts.format) {
         return Err(PlotError::Extension {
             path: out_file.to_path_buf(),
@@ -523,12 +655,7 @@ fn write_figure(
             save_png(out_file, size, &pixels).map_err(write_err)
         }
         ImageFormat::Svg => {
-            let mut svg = String::new();
-            {
-                let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
-                draw(figure, &root, opts, false).map_err(draw_err)?;
-                root.present().map_err(|e| write_err(e.to_string()))?;
-            }
+            let svg = figure_svg(figure, opts, "").map_err(draw_err)?;
             std::fs::write(out_file, svg).map_err(|e| write_err(e.to_string()))
         }
     }
@@ -553,6 +680,22 @@ fn save_png(out_file: &Path, (width, height): (u32, u32), pixels: &[u8]) -> Resu
     writer.finish().map_err(|e| e.to_string())
 }
 
+/// `figure` as an SVG document whose text is drawn as glyph outlines ([`svg_text`]), their ids
+/// starting with `id_prefix`.
+fn figure_svg(
+    figure: &impl Figure,
+    opts: &PlotOptions,
+    id_prefix: &str,
+) -> Result<String, DrawError> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (opts.width, opts.height)).into_drawing_area();
+        draw(figure, &root, opts, false)?;
+        root.present()?;
+    }
+    svg_text::outline_text(&svg, id_prefix).map_err(DrawError)
+}
+
 fn figure_rgb(figure: &impl Figure, opts: &PlotOptions) -> Result<Vec<u8>, PlotError> {
     draw_rgb(figure, opts).map_err(|e| PlotError::Draw {
         path: PathBuf::from("<memory>"),
@@ -572,6 +715,9 @@ fn draw_rgb(figure: &impl Figure, opts: &PlotOptions) -> Result<Vec<u8>, DrawErr
 }
 
 fn check_options(opts: &PlotOptions) -> Result<(), PlotError> {
+    if !FONT_SCALE_RANGE.contains(&opts.font_scale) {
+        return Err(PlotError::FontScale(opts.font_scale));
+    }
     let ok = |side: u32| (MIN_SIDE_PX..=MAX_SIDE_PX).contains(&side);
     if ok(opts.width) && ok(opts.height) {
         Ok(())
@@ -595,6 +741,6 @@ where
     if !style::register_fonts() {
         return Err(DrawError("the embedded font could not be loaded".into()));
     }
-    let theme = Theme::new(opts.width, opts.height, raster);
+    let theme = Theme::new(opts.width, opts.height, raster, opts.font_scale);
     figure.draw(root, &theme)
 }

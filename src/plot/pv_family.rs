@@ -249,7 +249,7 @@ where
             area.clone()
         } else {
             let (aw, _) = area.dim_in_pixel();
-            let left = theme.px(8.0) + theme.px(Y_LABEL_AREA);
+            let left = theme.px(8.0) + theme.tpx(Y_LABEL_AREA);
             heading(area, theme, name, ((left + aw as i32) / 2, HPos::Center))?
         };
         let mut chart = xy_chart(

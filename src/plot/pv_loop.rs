@@ -1,25 +1,28 @@
-//! `pv-loop`: the LV pressure–volume loop, with end-diastole (EDV) and end-systole (ESV, the
-//! smallest volume) marked, and EDV, ESV and the regurgitant volume of each state in the legend.
+//! `pv-loop`: the LV pressure–volume loop with its end-systolic and end-diastolic
+//! pressure–volume relations (ESPVR, EDPVR), the end-diastolic (ED) and end-systolic (ES) points
+//! marked, and EDV, ESV and the regurgitant volume of each beat in the legend.
 //!
-//! The isovolumic phases show as vertical segments; with MR the "isovolumic" phases already
-//! lose volume to the atrium, so those segments lean.
+//! The ESPVR is the LV's pressure law at full activation, a line through V0 of slope Ees; the
+//! EDPVR its law at rest (linear or exponential, docs/model.md). ES is the moment of peak
+//! activation, where the loop touches the ESPVR; ED the moment before activation rises, on the
+//! EDPVR. With MR the "isovolumic" phases lose volume to the atrium, so the loop's vertical sides
+//! lean and its smallest volume comes after ES.
 
-use super::chart::{marker, Area, DrawResult, Labels, Marker};
-use super::data::{RunData, StateRun, Waveforms};
-use super::loops::{self, argmax_where, argmin, LoopSpec};
-use super::style::{state_style, value_label, Theme};
-use plotters::prelude::DrawingBackend;
-use plotters::style::text_anchor::HPos;
+use super::chart::{LegendEntry, Marker, Swatch};
+use super::data::Waveforms;
+use super::figure::{FigureSpec, LegendPlace, Mark, Note, Series};
+use super::loops::{self, LoopSpec};
+use super::style::{value_label, AxisRange, StateStyle, GREY};
+use super::traces::{end_diastole_index, end_systole_index, Trace};
+use crate::model::chamber::Chamber;
+use crate::model::params::ChamberParams;
+use plotters::style::text_anchor::{HPos, VPos};
 
-/// Volumes this close to the smallest count as end-systolic (mL).
-const ESV_TOLERANCE_ML: f64 = 0.25;
-
-fn legend(s: &StateRun) -> Vec<String> {
-    let m = &s.metrics;
+fn legend(t: &Trace<'_>) -> Vec<String> {
+    let m = &t.state.metrics;
     vec![
         format!(
-            "{}: EDV {} mL, ESV {} mL",
-            state_style(s.id).label,
+            "EDV {} mL, ESV {} mL",
             value_label(m.lv_edv_ml),
             value_label(m.lv_esv_ml)
         ),
@@ -31,12 +34,34 @@ fn legend(s: &StateRun) -> Vec<String> {
     ]
 }
 
-pub fn draw<DB: DrawingBackend>(root: &Area<DB>, theme: &Theme, run: &RunData) -> DrawResult
-where
-    DB::ErrorType: 'static,
-{
+/// Points of the LV pressure at activation `e` from V0 to the right edge of the axes, cut where
+/// it leaves the top (both relations rise with volume).
+fn relation(lv: &ChamberParams, e: f64, x: AxisRange, y: AxisRange) -> Vec<(f64, f64)> {
+    // The period only matters for the activation, which is given here.
+    let chamber = Chamber::new(*lv, 1.0);
+    let p = |v: f64| chamber.pressure_mmhg(v, e);
+    let v_start = lv.v0_ml.max(x.lo);
+    const N: usize = 200;
+    let mut points: Vec<(f64, f64)> = Vec::with_capacity(N + 1);
+    for k in 0..=N {
+        let v = v_start + (x.hi - v_start) * k as f64 / N as f64;
+        let pv = p(v);
+        if pv > y.hi {
+            // Finish exactly on the top edge.
+            if let Some(&(v0, p0)) = points.last() {
+                let f = (y.hi - p0) / (pv - p0);
+                points.push((v0 + f * (v - v0), y.hi));
+            }
+            break;
+        }
+        points.push((v, pv));
+    }
+    points
+}
+
+pub fn figure(title: &str, traces: &[Trace<'_>]) -> FigureSpec {
     let spec = LoopSpec {
-        title: format!("LV pressure–volume loop — {}", run.scenario_name),
+        title: format!("LV pressure–volume loop — {title}"),
         x_desc: "LV volume (mL)",
         y_desc: "LV pressure (mmHg)",
         volume: |w: &Waveforms| &w.v_lv_ml,
@@ -45,38 +70,76 @@ where
         right_room: 0.25,
         legend,
     };
-    let mut body = None;
-    let (chart, legend_box) = loops::draw(root, &mut body, theme, run, &spec)?;
+    let mut fig = loops::figure(traces, &spec);
+    // The ESPVR runs through the top left, the EDPVR through the bottom right: no corner is free.
+    fig.legend_place = LegendPlace::RightColumn;
+    let (x, y) = (fig.x, fig.panels[0].y);
 
-    // Markers at end-diastole (circle: EDV at the end-diastolic pressure, the loop's
-    // bottom-right corner; the volume peaks a few ms later, already in isovolumic contraction)
-    // and end-systole (square: ESV, the smallest volume); the first state's markers get names.
-    let mut labels = Labels::default();
-    labels.reserve(legend_box);
-    let mut tags = Vec::new();
-    for (k, s) in run.states.iter().enumerate() {
-        let (w, m) = (&s.waveforms, &s.metrics);
-        let color = state_style(s.id).color;
-        // Where the smallest volume lasts (a truly isovolumic relaxation), the end of ejection
-        // is the highest-pressure sample at that volume: the loop's top-left corner.
-        let v_min = w.v_lv_ml[argmin(&w.v_lv_ml)];
-        let es =
-            argmax_where(&w.p_lv_mmhg, |i| w.v_lv_ml[i] <= v_min + ESV_TOLERANCE_ML).unwrap_or(0);
-        let ed_at = chart.backend_coord(&(m.lv_edv_ml, m.lv_edp_mmhg));
-        let es_at = chart.backend_coord(&(m.lv_esv_ml, w.p_lv_mmhg[es]));
-        labels.reserve(marker(root, theme, ed_at, Marker::Circle, color)?);
-        labels.reserve(marker(root, theme, es_at, Marker::Square, color)?);
-        if k == 0 {
-            let gap = theme.px(18.0);
-            tags = vec![
-                ("EDV", (ed_at.0 + gap, ed_at.1), HPos::Left),
-                ("ESV", (es_at.0 - gap, es_at.1), HPos::Right),
-            ];
+    // The relations of each distinct LV (one for a run: the clip leaves the LV as it is), grey
+    // when there is one, else in the colour of the first beat with that LV.
+    let mut lvs: Vec<(ChamberParams, StateStyle)> = Vec::new();
+    for t in traces {
+        if let Some(lv) = t.lv {
+            if !lvs.iter().any(|(p, _)| *p == lv) {
+                lvs.push((lv, t.style));
+            }
         }
     }
-    for (tag, at, h) in tags {
-        let style = theme.note();
-        labels.place(root, theme, tag, &style, at, h, -theme.px(30.0))?;
+    let single = lvs.len() == 1;
+    let panel = &mut fig.panels[0];
+    for (k, (lv, style)) in lvs.iter().enumerate() {
+        let color = if single { GREY } else { style.color };
+        for (e, name, dashed) in [(1.0, "ESPVR", false), (0.0, "EDPVR", true)] {
+            let points = relation(lv, e, x, y);
+            let Some(&end) = points.last() else { continue };
+            let line = StateStyle {
+                color,
+                dashed,
+                label: name,
+            };
+            panel.series.push(Series::reference(points, line));
+            if k == 0 {
+                // At the line's far end: ESPVR leaves the top, EDPVR (usually) the right side.
+                let (anchor, offset) = if end.1 >= y.hi - 1e-9 {
+                    ((HPos::Left, VPos::Top), (12.0, 8.0))
+                } else {
+                    ((HPos::Right, VPos::Bottom), (-8.0, -10.0))
+                };
+                panel.notes.push(Note {
+                    at: end,
+                    text: name.to_string(),
+                    anchor,
+                    offset,
+                });
+            }
+        }
     }
-    Ok(())
+
+    // ED (circle) and ES (square) of every beat: the first beat's filled and named, the others
+    // hollow, so that a marker on top never hides one below.
+    for (k, t) in traces.iter().enumerate() {
+        let w = t.waveforms();
+        for (i, shape, name) in [
+            (end_diastole_index(w), Marker::Circle, "ED"),
+            (end_systole_index(w), Marker::Square, "ES"),
+        ] {
+            panel.marks.push(Mark {
+                at: (w.v_lv_ml[i], w.p_lv_mmhg[i]),
+                shape,
+                color: t.style.color,
+                hollow: k > 0,
+                label: (k == 0).then(|| name.to_string()),
+                colored_label: false,
+            });
+        }
+    }
+    fig.legend.push(LegendEntry::new(
+        Swatch::Point(GREY, Marker::Circle, false),
+        "end-diastole (ED)",
+    ));
+    fig.legend.push(LegendEntry::new(
+        Swatch::Point(GREY, Marker::Square, false),
+        "end-systole (ES)",
+    ));
+    fig
 }

@@ -6,6 +6,8 @@
 //! from the key's suffix (the project's naming rule: units in the key names), so a metric added
 //! later gets its unit without a change here; names of well-known keys read better than the key.
 
+use crate::metrics::{EROA_CUTS_CM2, RF_CUTS_PCT, RVOL_CUTS_ML};
+
 /// Unit suffixes of key names and how a figure writes them, longest first so that `_ml_s`
 /// wins over `_s`.
 const UNIT_SUFFIXES: [(&str, &str); 14] = [
@@ -44,6 +46,17 @@ const PARAMETER_UNITS: [(&str, &str); 12] = [
 /// The unit of a key from its suffix (`_ml` → mL, `_pct` → %, `_cm2` → cm², `_mmhg` → mmHg,
 /// `_l_min` → L/min, `_bpm` → bpm, …), with the key less that suffix; `None` for a key without
 /// a unit suffix. A `pre_`/`post_` prefix or a dotted path does not matter.
+/// The ASE 2017 cut-points of a regurgitation measure, if `metric` is one (the grade bands of
+/// the sweep figures).
+pub fn grade_cuts(metric: &str) -> Option<[f64; 4]> {
+    match metric {
+        "regurgitant_volume_ml" => Some(RVOL_CUTS_ML),
+        "regurgitant_fraction_pct" => Some(RF_CUTS_PCT),
+        "eroa_cm2" => Some(EROA_CUTS_CM2),
+        _ => None,
+    }
+}
+
 pub fn split_unit(key: &str) -> (&str, Option<&'static str>) {
     let last = key.rsplit('.').next().unwrap_or(key);
     for (suffix, unit) in UNIT_SUFFIXES {

@@ -13,8 +13,8 @@ use std::sync::OnceLock;
 /// without Open Sans falls back to its own sans-serif rather than to a serif default.
 pub const FAMILY: &str = "Open Sans, sans-serif";
 
-static REGULAR: &[u8] = include_bytes!("../../assets/fonts/OpenSans-Regular.ttf");
-static BOLD: &[u8] = include_bytes!("../../assets/fonts/OpenSans-Bold.ttf");
+pub(super) static REGULAR: &[u8] = include_bytes!("../../assets/fonts/OpenSans-Regular.ttf");
+pub(super) static BOLD: &[u8] = include_bytes!("../../assets/fonts/OpenSans-Bold.ttf");
 
 /// Register the embedded fonts with plotters (once per process); `false` if they are unusable.
 pub fn register_fonts() -> bool {
@@ -64,16 +64,24 @@ pub fn state_style(id: StateId) -> StateStyle {
 pub struct Theme {
     pub width: u32,
     scale: f64,
+    /// Scale of text, and of the room kept for text (label areas, legends, title bar).
+    text_scale: f64,
     raster: bool,
 }
 
+/// Smallest text scale whatever the canvas: the smallest text (28) stays ≥ 13 px (em) on a
+/// small canvas such as 800×600.
+const MIN_TEXT_SCALE: f64 = 0.6;
+
 impl Theme {
-    /// `raster`: drawing pixels (PNG) rather than SVG text.
-    pub fn new(width: u32, height: u32, raster: bool) -> Self {
+    /// `raster`: drawing pixels (PNG) rather than SVG. `font_scale` multiplies every text size
+    /// (and the room kept for text).
+    pub fn new(width: u32, height: u32, raster: bool, font_scale: f64) -> Self {
         let scale = (width as f64 / 1600.0).min(height as f64 / 1000.0);
         Self {
             width,
             scale,
+            text_scale: scale.max(MIN_TEXT_SCALE) * font_scale,
             raster,
         }
     }
@@ -104,8 +112,14 @@ impl Theme {
         self.px(length) as u32
     }
 
+    /// A 1600×1000 length kept for text (a label area, a legend line), in pixels of this
+    /// canvas at this font scale (at least 1).
+    pub fn tpx(&self, length: f64) -> i32 {
+        (length * self.text_scale).round().max(1.0) as i32
+    }
+
     fn text(&self, size: f64, style: FontStyle, color: RGBColor) -> TextStyle<'static> {
-        let size = (size * self.scale).max(8.0);
+        let size = (size * self.text_scale).max(8.0);
         TextStyle {
             font: FontDesc::new(FontFamily::Name(FAMILY), size, style),
             color: color.to_backend_color(),
@@ -159,8 +173,13 @@ pub fn anchored(style: TextStyle<'static>, h: HPos, v: VPos) -> TextStyle<'stati
     style.pos(Pos::new(h, v))
 }
 
-/// Axis tick label: no trailing zeros, no "-0".
+/// Axis tick label: no trailing zeros, no "-0"; very large or very small magnitudes in
+/// exponent form ("1e308", "2.5e-7") rather than as a saturated integer.
 pub fn tick_label(v: &f64) -> String {
+    let a = v.abs();
+    if !a.is_finite() || (a != 0.0 && !(1e-4..1e9).contains(&a)) {
+        return exponent_label(*v);
+    }
     let r = v.round();
     if (v - r).abs() < 1e-9 * v.abs().max(1.0) {
         format!("{}", r as i64)
@@ -168,6 +187,20 @@ pub fn tick_label(v: &f64) -> String {
         let s = format!("{v:.3}");
         s.trim_end_matches('0').trim_end_matches('.').to_string()
     }
+}
+
+/// `v` as mantissa (up to 3 significant digits, no trailing zeros) and exponent: "1e308".
+fn exponent_label(v: f64) -> String {
+    let s = format!("{v:.2e}");
+    let Some((mantissa, exp)) = s.split_once('e') else {
+        return s; // inf, NaN
+    };
+    let mantissa = if mantissa.contains('.') {
+        mantissa.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        mantissa
+    };
+    format!("{mantissa}e{exp}")
 }
 
 /// A value for annotations: three significant digits from 0.1 up (56.3, 142, 6.05, 0.41), two
@@ -220,7 +253,10 @@ impl AxisRange {
 /// ending on a step. Its tick count is exact: plotters, which picks the finest 1-2-5 step that
 /// fits the count, then labels both ends. Never empty.
 pub fn nice_range(lo: f64, hi: f64, intervals: f64) -> AxisRange {
-    let (lo, hi) = (lo.min(hi), lo.max(hi));
+    // Keep the span and the rounded ends finite for values near f64::MAX (a range beyond ±4e307
+    // is cut there).
+    const LIMIT: f64 = f64::MAX / 4.0;
+    let (lo, hi) = (lo.min(hi).max(-LIMIT), lo.max(hi).min(LIMIT));
     let (lo, hi) = if hi - lo > 1e-9 * hi.abs().max(1.0) {
         (lo, hi)
     } else {
@@ -289,5 +325,23 @@ mod tests {
         assert_eq!(value_label(0.094), "0.094");
         assert_eq!(value_label(0.0), "0");
         assert_eq!(value_label(-0.00001), "0.0000");
+    }
+
+    #[test]
+    fn extreme_ticks_are_written_with_an_exponent() {
+        assert_eq!(tick_label(&1e308), "1e308");
+        assert_eq!(tick_label(&-2.5e12), "-2.5e12");
+        assert_eq!(tick_label(&3e-7), "3e-7");
+        assert_eq!(tick_label(&123456.0), "123456");
+        let r = nice_range(0.0, 1e308, 5.0);
+        assert!(
+            r.lo.is_finite() && r.hi.is_finite() && r.ticks >= 2,
+            "{r:?}"
+        );
+        let r = nice_range(-1e308, 1e308, 5.0);
+        assert!(
+            r.lo.is_finite() && r.hi.is_finite() && r.ticks >= 2,
+            "{r:?}"
+        );
     }
 }

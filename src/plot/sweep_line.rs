@@ -10,20 +10,21 @@
 //! [`MAX_GROUPS`] of them, else the figure is refused (a heatmap shows such sweeps better).
 
 use super::chart::{
-    draw_curve, emptiest_corner, hollow_marker, legend, legend_size, marker, plot_rect, text,
-    titled, xy_chart, Area, Axes, Corner, DrawResult, Layout, LegendEntry, Marker, PixelRect,
-    Swatch, XAxis, XyChart, X_LABEL_AREA, Y_LABEL_AREA,
+    draw_curve, draw_panel_name, emptiest_corner, hollow_marker, legend, legend_size, marker,
+    name_lines, plot_rect, text, text_width, titled, xy_chart, Area, Axes, Corner, DrawResult,
+    Layout, LegendEntry, Marker, PixelRect, Swatch, XAxis, XyChart, NAME_COLUMN, X_LABEL_AREA,
+    Y_LABEL_AREA, Y_TICKS_ONLY,
 };
 use super::colormap::{viridis, LINE_MAX};
-use super::heatmap::STENOSIS_GRADIENT_MMHG;
 use super::quantity::{
-    axis_label, axis_name, lower_unless_acronym, metric_label, metric_name, metric_short_name,
-    unit_of, value_with_unit, with_unit, Prefix,
+    axis_label, axis_name, grade_cuts, lower_unless_acronym, metric_label, metric_name,
+    metric_short_name, unit_of, value_with_unit, with_unit, Prefix,
 };
 use super::style::{nice_range, state_style, AxisRange, StateStyle, Theme, GREY, INK, PAPER};
 use super::sweep_data::{AxisValue, PointStatus, SweepHeader};
 use super::{PlotError, StateId, SweepPlotRequest};
-use crate::metrics::{MrGrade, EROA_CUTS_CM2, RF_CUTS_PCT, RVOL_CUTS_ML};
+use crate::metrics::MrGrade;
+use crate::output::summary::STENOSIS_GRADIENT_MMHG;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
@@ -44,16 +45,6 @@ const GRADES: [MrGrade; 5] = [
     MrGrade::ModerateSevere,
     MrGrade::Severe,
 ];
-
-/// The ASE 2017 cut-points of a regurgitation measure, if `metric` is one.
-pub fn grade_cuts(metric: &str) -> Option<[f64; 4]> {
-    match metric {
-        "regurgitant_volume_ml" => Some(RVOL_CUTS_ML),
-        "regurgitant_fraction_pct" => Some(RF_CUTS_PCT),
-        "eroa_cm2" => Some(EROA_CUTS_CM2),
-        _ => None,
-    }
-}
 
 /// One line: a state of one group, in x order.
 struct Series {
@@ -419,12 +410,23 @@ where
         (body, None)
     };
     let (_, body_h) = plots.dim_in_pixel();
-    let free = body_h as i32 - theme.px(X_LABEL_AREA) - theme.px(GAP) * (n as i32 - 1);
+    let free = body_h as i32 - theme.tpx(X_LABEL_AREA) - theme.px(GAP) * (n as i32 - 1);
     let each = free / n as i32;
     let breaks: Vec<i32> = (1..n as i32)
         .map(|k| k * (each + theme.px(GAP)) - theme.px(GAP) / 2)
         .collect();
     let areas = plots.split_by_breakpoints::<i32, i32, _, _>([], breaks);
+    // A rotated description taller than its panel would run into the next one: stacked panels
+    // then name their quantity in a column on the left instead.
+    let descs: Vec<String> = fig
+        .panels
+        .iter()
+        .map(|p| panel_label(&p.metric, n > 1))
+        .collect();
+    let mut name_column = false;
+    for d in &descs {
+        name_column |= n > 1 && text_width(root, theme, d, &theme.axis_desc())? > each;
+    }
     let mut first_top = 0;
     for (k, (panel, area)) in fig.panels.iter().zip(&areas).enumerate() {
         let last = k == n - 1;
@@ -433,24 +435,27 @@ where
         } else {
             area.margin(theme.px(GAP) / 2, 0, 0, 0)
         };
-        let y_desc = panel_label(&panel.metric, n > 1);
+        let y_desc = &descs[k];
         let mut chart = xy_chart(
             &area,
             theme,
             &Axes {
                 x: fig.x,
                 y: panel.y,
-                x_axis: if last {
-                    XAxis::Numeric(&fig.x_label)
+                x_axis: XAxis::stacked(last, &fig.x_label),
+                y_desc: (!name_column).then_some(y_desc.as_str()),
+                left: if name_column {
+                    NAME_COLUMN + Y_TICKS_ONLY
                 } else {
-                    XAxis::Hidden
+                    Y_LABEL_AREA
                 },
-                y_desc: Some(&y_desc),
-                left: Y_LABEL_AREA,
                 right: 36.0,
             },
         )?;
         let plot = plot_rect(&chart);
+        if name_column {
+            draw_panel_name(root, theme, &area, plot, &name_lines(y_desc))?;
+        }
         if k == 0 {
             first_top = plot.y0;
         }

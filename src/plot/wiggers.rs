@@ -1,362 +1,437 @@
-//! `wiggers`: one beat on a shared time axis, in stacked panels: aortic and LV pressure; LA
-//! pressure on its own scale (so the v-wave is visible); mitral flow with the regurgitant part
-//! shaded; LV volume; mitral and aortic valve opening. Each panel is named, with its unit, on
-//! its left, where a rotated axis description would not fit.
+//! `wiggers`: the classic Wiggers diagram of one beat — aortic, LV and LA pressures overlaid in
+//! one panel, LV volume, then mitral and aortic flow below — with the cardiac phases shaded and
+//! named in a strip on top (isovolumic contraction, ejection, isovolumic relaxation, rapid
+//! filling, diastasis, atrial systole) and the four valve events (MC, AO, AC, MO) drawn across
+//! every panel.
 //!
-//! Pre and post overlay in every panel (colour and dash by state); which trace is which channel
-//! is written next to the trace.
+//! Phases come from the first beat's valve flows (a valve is open while blood flows forward
+//! through it) and the LA activation; other beats (post, or compared runs) are overlaid in their
+//! own colour and dash.
 
-use super::chart::{
-    draw_curve, legend, marker, plot_rect, text, text_width, titled, xy_chart, Area, Axes, Corner,
-    DrawResult, Layout, LegendEntry, Marker, Swatch, XAxis, XyChart, LEFT_MARGIN, X_LABEL_AREA,
-    Y_TICKS_ONLY,
+use super::chart::{LegendEntry, Marker, Swatch};
+use super::data::Waveforms;
+use super::figure::{
+    Band, Event, FigureSpec, LegendPlace, Mark, Note, PanelName, PanelSpec, Series,
 };
-use super::data::{RunData, StateRun, Waveforms};
-use super::loops::argmax_where;
-use super::style::{extent, nice_range, state_style, AxisRange, Theme, GREY};
-use plotters::prelude::*;
+use super::style::{extent, nice_range, AxisRange, StateStyle, GREY};
+use super::traces::{argmax_where, v_wave_index, Trace};
 use plotters::style::text_anchor::{HPos, VPos};
 
-/// Width of the column of panel names left of the tick labels (px at 1600×1000).
-const NAME_COLUMN: f64 = 232.0;
-/// Right margin shared by all panels, and the gap between panels (px at 1600×1000).
-const RIGHT: f64 = 30.0;
-const GAP: f64 = 30.0;
 /// Opacity of the regurgitant shading.
 const SHADE: f64 = 0.3;
+/// A valve is open while its forward flow exceeds this share of its peak.
+const OPEN_FLOW: f64 = 0.02;
+/// Rapid filling ends when forward mitral flow falls below this share of its E-wave peak.
+const DIASTASIS_FLOW: f64 = 0.25;
 
-/// One panel: name (quantity, then unit), relative height, y range and ticks.
-struct Panel {
-    name: [&'static str; 2],
-    weight: f64,
-    y: AxisRange,
+/// A phase of the cardiac cycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    IsovolumicContraction,
+    Ejection,
+    IsovolumicRelaxation,
+    RapidFilling,
+    Diastasis,
+    AtrialSystole,
 }
 
-pub fn draw<DB: DrawingBackend>(root: &Area<DB>, theme: &Theme, run: &RunData) -> DrawResult
-where
-    DB::ErrorType: 'static,
-{
-    let body = titled(
-        root,
-        theme,
-        &format!("Wiggers diagram — {}", run.scenario_name),
-    )?;
-    let states = &run.states;
-    let mut entries: Vec<LegendEntry> = states
-        .iter()
-        .map(|s| LegendEntry::new(Swatch::Line(state_style(s.id)), state_style(s.id).label))
-        .collect();
-    // Explain the shading only where there is some to see.
-    if states
-        .iter()
-        .any(|s| s.metrics.regurgitant_volume_ml >= 1.0)
-    {
-        entries.push(LegendEntry::new(
-            Swatch::Fill(state_style(states[0].id).color, SHADE),
-            "regurgitant flow",
-        ));
-    }
-    let corner = Corner::TopRight(theme.width as i32 - theme.margin(), theme.px(6.0));
-    legend(root, theme, &entries, corner, Layout::Row)?;
-
-    let series = |f: fn(&Waveforms) -> &[f64]| extent(states.iter().map(|s| f(&s.waveforms)));
-    // One beat: from the first sample to one step after the last.
-    let t_start = states
-        .iter()
-        .map(|s| s.waveforms.t_s[0])
-        .fold(f64::INFINITY, f64::min);
-    let t_end = states
-        .iter()
-        .map(|s| {
-            let t = &s.waveforms.t_s;
-            t[t.len() - 1] + (t[1] - t[0])
-        })
-        .fold(f64::NEG_INFINITY, f64::max);
-    let p_max = series(|w| &w.p_ao_mmhg).1.max(series(|w| &w.p_lv_mmhg).1);
-    let la = series(|w| &w.p_la_mmhg);
-    let la_span = (la.1 - la.0).max(1.0);
-    let q = series(|w| &w.q_mv_ml_s);
-    let q_pad = 0.06 * (q.1 - q.0).max(1.0);
-    let v = series(|w| &w.v_lv_ml);
-    let v_pad = 0.06 * (v.1 - v.0).max(1.0);
-    let panels = [
-        Panel {
-            name: ["Aortic and LV", "pressure (mmHg)"],
-            weight: 0.26,
-            y: nice_range(0.0, p_max * 1.04, 6.0),
-        },
-        Panel {
-            name: ["LA pressure", "(mmHg)"],
-            weight: 0.20,
-            // Room above the v-wave for its name.
-            y: nice_range(la.0 - 0.1 * la_span, la.1 + 0.45 * la_span, 4.0),
-        },
-        Panel {
-            name: ["Mitral flow", "(mL/s)"],
-            weight: 0.20,
-            y: nice_range(q.0 - q_pad, q.1 + q_pad, 5.0),
-        },
-        Panel {
-            name: ["LV volume", "(mL)"],
-            weight: 0.17,
-            y: nice_range(v.0 - v_pad, v.1 + v_pad, 3.0),
-        },
-        Panel {
-            name: ["Valve", "opening (0–1)"],
-            weight: 0.17,
-            y: AxisRange::fixed(-0.08, 1.45, 3),
-        },
-    ];
-
-    // Split the body: the bottom panel also holds the time axis.
-    let (_, body_h) = body.dim_in_pixel();
-    let fixed = theme.px(X_LABEL_AREA) + theme.px(GAP) * (panels.len() as i32 - 1);
-    let free = (body_h as i32 - fixed).max(panels.len() as i32 * 10) as f64;
-    let mut breaks = Vec::new();
-    let mut y = 0;
-    for (k, p) in panels[..panels.len() - 1].iter().enumerate() {
-        let gap = if k == 0 { 0 } else { theme.px(GAP) };
-        y += gap + (free * p.weight).round() as i32;
-        breaks.push(y);
-    }
-    let areas = body.split_by_breakpoints::<i32, i32, _, _>([], breaks);
-
-    for (k, (panel, area)) in panels.iter().zip(&areas).enumerate() {
-        let last = k == panels.len() - 1;
-        // Panels below the first start after a gap, so tick labels at their edges stay apart.
-        let area = if k == 0 {
-            area.clone()
-        } else {
-            area.margin(theme.px(GAP), 0, 0, 0)
-        };
-        let mut chart = xy_chart(
-            &area,
-            theme,
-            &Axes {
-                x: AxisRange::fixed(t_start, t_end, 12),
-                y: panel.y,
-                x_axis: if last {
-                    XAxis::Numeric("time (s)")
-                } else {
-                    XAxis::Hidden
-                },
-                y_desc: None,
-                left: NAME_COLUMN + Y_TICKS_ONLY,
-                right: RIGHT,
-            },
-        )?;
-        let plot = plot_rect(&chart);
-        let x = area.get_pixel_range().0.start + theme.px(LEFT_MARGIN);
-        for (i, line) in panel.name.iter().enumerate() {
-            let at = (x, plot.y0 + theme.px(2.0 + 36.0 * i as f64));
-            text(
-                root,
-                theme,
-                line,
-                &theme.heading(),
-                at,
-                (HPos::Left, VPos::Top),
-            )?;
-        }
-        match k {
-            0 => pressures(root, theme, &mut chart, states)?,
-            1 => la_pressure(root, theme, &mut chart, states)?,
-            2 => mitral_flow(theme, &mut chart, states)?,
-            3 => curves(theme, &mut chart, states, |w| &w.v_lv_ml)?,
-            _ => valves(root, theme, &mut chart, states)?,
+impl Phase {
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::IsovolumicContraction => "isovolumic contraction",
+            Phase::Ejection => "ejection",
+            Phase::IsovolumicRelaxation => "isovolumic relaxation",
+            Phase::RapidFilling => "rapid filling",
+            Phase::Diastasis => "diastasis",
+            Phase::AtrialSystole => "atrial systole",
         }
     }
-    Ok(())
-}
 
-fn curves<DB: DrawingBackend>(
-    theme: &Theme,
-    chart: &mut XyChart<'_, DB>,
-    states: &[StateRun],
-    channel: fn(&Waveforms) -> &[f64],
-) -> DrawResult
-where
-    DB::ErrorType: 'static,
-{
-    for s in states {
-        let w = &s.waveforms;
-        let points = w.t_s.iter().zip(channel(w)).map(|(&t, &y)| (t, y));
-        draw_curve(chart, theme, state_style(s.id), points.collect())?;
-    }
-    Ok(())
-}
-
-/// Write a channel name next to its trace (in ink, as the colour says the state).
-fn channel_label<DB: DrawingBackend>(
-    root: &Area<DB>,
-    theme: &Theme,
-    at: (i32, i32),
-    name: &str,
-    anchor: (HPos, VPos),
-) -> DrawResult
-where
-    DB::ErrorType: 'static,
-{
-    text(root, theme, name, &theme.note(), at, anchor)
-}
-
-/// Index of the sample nearest to time `t`.
-fn at_time(w: &Waveforms, t: f64) -> usize {
-    w.t_s.partition_point(|&x| x < t).min(w.len() - 1)
-}
-
-fn pressures<DB: DrawingBackend>(
-    root: &Area<DB>,
-    theme: &Theme,
-    chart: &mut XyChart<'_, DB>,
-    states: &[StateRun],
-) -> DrawResult
-where
-    DB::ErrorType: 'static,
-{
-    curves(theme, chart, states, |w| &w.p_ao_mmhg)?;
-    curves(theme, chart, states, |w| &w.p_lv_mmhg)?;
-    // Labels from the first state: aortic above its late-diastolic decay, LV above its
-    // diastolic filling pressure.
-    let w = &states[0].waveforms;
-    let t = w.t_s[w.len() - 1] * 0.9;
-    let i = at_time(w, t);
-    let up = theme.px(14.0);
-    let ao = chart.backend_coord(&(t, w.p_ao_mmhg[i]));
-    channel_label(
-        root,
-        theme,
-        (ao.0, ao.1 - up),
-        "aortic",
-        (HPos::Center, VPos::Bottom),
-    )?;
-    let top = states
-        .iter()
-        .flat_map(|s| s.waveforms.p_lv_mmhg[at_time(&s.waveforms, t)..].iter())
-        .fold(f64::MIN, |a, &b| a.max(b));
-    let lv = chart.backend_coord(&(t, top));
-    channel_label(
-        root,
-        theme,
-        (lv.0, lv.1 - up),
-        "LV",
-        (HPos::Center, VPos::Bottom),
-    )?;
-    Ok(())
-}
-
-fn la_pressure<DB: DrawingBackend>(
-    root: &Area<DB>,
-    theme: &Theme,
-    chart: &mut XyChart<'_, DB>,
-    states: &[StateRun],
-) -> DrawResult
-where
-    DB::ErrorType: 'static,
-{
-    curves(theme, chart, states, |w| &w.p_la_mmhg)?;
-    // Mark each state's v-wave (highest LA pressure while p_LV ≥ p_LA, as in the metric) and
-    // name it once, above the highest.
-    let mut top: Option<(i32, i32)> = None;
-    for s in states {
-        let w = &s.waveforms;
-        let Some(i) = argmax_where(&w.p_la_mmhg, |i| w.p_lv_mmhg[i] >= w.p_la_mmhg[i]) else {
-            continue;
-        };
-        let at = chart.backend_coord(&(w.t_s[i], w.p_la_mmhg[i]));
-        marker(root, theme, at, Marker::Circle, state_style(s.id).color)?;
-        if top.is_none_or(|t| at.1 < t.1) {
-            top = Some(at);
+    /// The name written in the strip (the isovolumic phases are too short for their full name;
+    /// the figure's footnote spells them out).
+    fn strip_name(self) -> &'static str {
+        match self {
+            Phase::IsovolumicContraction => "IVC",
+            Phase::IsovolumicRelaxation => "IVR",
+            other => other.name(),
         }
     }
-    if let Some(at) = top {
-        // Above the marker, or beside it when the panel's top is too close.
-        if at.1 - theme.px(48.0) >= plot_rect(chart).y0 {
-            let at = (at.0, at.1 - theme.px(14.0));
-            channel_label(root, theme, at, "v", (HPos::Center, VPos::Bottom))?;
-        } else {
-            let at = (at.0 + theme.px(12.0), at.1 - theme.px(8.0));
-            channel_label(root, theme, at, "v", (HPos::Left, VPos::Bottom))?;
-        }
+
+    fn systolic(self) -> bool {
+        matches!(self, Phase::IsovolumicContraction | Phase::Ejection)
     }
-    Ok(())
 }
 
-fn mitral_flow<DB: DrawingBackend>(
-    theme: &Theme,
-    chart: &mut XyChart<'_, DB>,
-    states: &[StateRun],
-) -> DrawResult
-where
-    DB::ErrorType: 'static,
-{
-    for s in states {
-        let w = &s.waveforms;
-        let color = state_style(s.id).color;
-        let back = w
-            .t_s
-            .iter()
-            .zip(&w.q_mv_ml_s)
-            .map(|(&t, &q)| (t, q.min(0.0)));
-        chart.draw_series(AreaSeries::new(back, 0.0, color.mix(SHADE).filled()))?;
-    }
-    let x = chart.x_range();
-    chart.draw_series(LineSeries::new(
-        [(x.start, 0.0), (x.end, 0.0)],
-        GREY.stroke_width(theme.upx(2.0)),
-    ))?;
-    curves(theme, chart, states, |w| &w.q_mv_ml_s)
+/// Sample indices of the valve events and phase boundaries of one beat (cyclic: a phase may
+/// run past the end of the beat into its start).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Timing {
+    pub mitral_closes: usize,
+    pub aortic_opens: usize,
+    pub aortic_closes: usize,
+    pub mitral_opens: usize,
+    /// Each phase with its first and last sample (cyclic), in the order of the cycle from
+    /// mitral closure; phases that do not occur (no diastasis at a high rate) are left out.
+    pub phases: Vec<(Phase, usize, usize)>,
 }
 
-fn valves<DB: DrawingBackend>(
-    root: &Area<DB>,
-    theme: &Theme,
-    chart: &mut XyChart<'_, DB>,
-    states: &[StateRun],
-) -> DrawResult
-where
-    DB::ErrorType: 'static,
-{
-    curves(theme, chart, states, |w| &w.open_mv)?;
-    curves(theme, chart, states, |w| &w.open_av)?;
-    // Name each valve above the middle of its longest open interval (first state), where no
-    // trace runs (the axis leaves room above "open"); keep the name inside the plot.
-    let w = &states[0].waveforms;
-    let plot = plot_rect(chart);
-    for (open, name) in [(&w.open_mv, "mitral"), (&w.open_av, "aortic")] {
-        if let Some((a, b)) = longest_run(open, |x| x > 0.5) {
-            let t = 0.5 * (w.t_s[a] + w.t_s[b]);
-            let (x, y) = chart.backend_coord(&(t, 1.0));
-            let half = text_width(root, theme, name, &theme.note())? / 2 + theme.px(6.0);
-            let x = x.clamp(plot.x0 + half, (plot.x1 - half).max(plot.x0 + half));
-            let at = (x, y - theme.px(6.0));
-            channel_label(root, theme, at, name, (HPos::Center, VPos::Bottom))?;
-        }
+/// The longest cyclic run of samples of forward flow (above [`OPEN_FLOW`] of the peak): (first
+/// open sample, first closed sample after it). Flow rather than the leaflets' opening marks the
+/// events: a leaky valve's leaflets may drift towards closure in diastasis while blood still
+/// flows, and regurgitant (negative) flow is not an open valve.
+fn open_interval(flow: &[f64]) -> Option<(usize, usize)> {
+    let n = flow.len();
+    let peak = flow.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if peak.is_nan() || peak <= 0.0 {
+        return None;
     }
-    Ok(())
-}
-
-/// First and last index of the longest run of samples where `keep` holds.
-fn longest_run(xs: &[f64], keep: impl Fn(f64) -> bool) -> Option<(usize, usize)> {
+    let is_open = |i: usize| flow[i % n] > OPEN_FLOW * peak;
+    // Start the scan at a closed sample so that no run wraps past the scan's end.
+    let start = (0..n).find(|&i| !is_open(i))?;
     let mut best: Option<(usize, usize)> = None;
-    let mut start = None;
-    for (i, &x) in xs.iter().enumerate() {
-        match (keep(x), start) {
-            (true, None) => start = Some(i),
+    let mut run: Option<usize> = None;
+    for k in 1..=n {
+        let i = start + k;
+        match (is_open(i), run) {
+            (true, None) => run = Some(i),
             (false, Some(a)) => {
-                if best.is_none_or(|(p, q)| i - 1 - a > q - p) {
-                    best = Some((a, i - 1));
+                if best.is_none_or(|(p, q)| i - a > q - p) {
+                    best = Some((a, i));
                 }
-                start = None;
+                run = None;
             }
             _ => {}
         }
     }
-    if let Some(a) = start {
-        let b = xs.len() - 1;
-        if best.is_none_or(|(p, q)| b - a > q - p) {
-            best = Some((a, b));
+    best.map(|(a, b)| (a % n, b % n))
+}
+
+/// Samples from `a` forward to `b` (cyclic), `a` included, `b` excluded.
+fn cyclic(a: usize, b: usize, n: usize) -> impl Iterator<Item = usize> {
+    let len = (b + n - a) % n;
+    (0..len).map(move |k| (a + k) % n)
+}
+
+/// Valve events and phases of a beat; `None` when a valve never opens or never closes.
+pub fn timing(w: &Waveforms) -> Option<Timing> {
+    let n = w.len();
+    let (mitral_opens, mitral_closes) = open_interval(&w.q_mv_ml_s)?;
+    let (aortic_opens, aortic_closes) = open_interval(&w.q_av_ml_s)?;
+    // Atrial systole: from the LA activation's onset, if it falls in the filling period.
+    let filling: Vec<usize> = cyclic(mitral_opens, mitral_closes, n).collect();
+    let la_onset = filling
+        .iter()
+        .copied()
+        .find(|&i| w.act_la[i] > 0.0 && w.act_la[(i + n - 1) % n] == 0.0);
+    let before_atria = la_onset.unwrap_or(mitral_closes);
+    let early: Vec<usize> = cyclic(mitral_opens, before_atria, n).collect();
+    let e_peak = argmax_where(&w.q_mv_ml_s, |i| early.contains(&i));
+    let diastasis = e_peak.and_then(|p| {
+        let peak = w.q_mv_ml_s[p];
+        cyclic(p, before_atria, n).find(|&i| w.q_mv_ml_s[i] < DIASTASIS_FLOW * peak)
+    });
+    let mut phases = vec![
+        (Phase::IsovolumicContraction, mitral_closes, aortic_opens),
+        (Phase::Ejection, aortic_opens, aortic_closes),
+        (Phase::IsovolumicRelaxation, aortic_closes, mitral_opens),
+    ];
+    let end_rapid = diastasis.unwrap_or(before_atria);
+    phases.push((Phase::RapidFilling, mitral_opens, end_rapid));
+    if diastasis.is_some() {
+        phases.push((Phase::Diastasis, end_rapid, before_atria));
+    }
+    if let Some(a) = la_onset {
+        phases.push((Phase::AtrialSystole, a, mitral_closes));
+    }
+    phases.retain(|&(_, a, b)| a != b);
+    Some(Timing {
+        mitral_closes,
+        aortic_opens,
+        aortic_closes,
+        mitral_opens,
+        phases,
+    })
+}
+
+/// Time of sample `i`, and the time the beat ends (one step after its last sample).
+fn beat_end(w: &Waveforms) -> f64 {
+    let t = &w.t_s;
+    t[t.len() - 1] + (t[1] - t[0])
+}
+
+/// The phase bands of a panel: each phase as one band, or two when it wraps past the beat's end.
+fn bands(w: &Waveforms, timing: &Timing, named: bool) -> Vec<Band> {
+    let (t0, t_end) = (w.t_s[0], beat_end(w));
+    let mut out = Vec::new();
+    for &(phase, a, b) in &timing.phases {
+        let (ta, tb) = (w.t_s[a], w.t_s[b]);
+        let pieces = if ta < tb {
+            vec![(ta, tb)]
+        } else {
+            vec![(ta, t_end), (t0, tb)]
+        };
+        // Name the longer piece.
+        let longest = pieces
+            .iter()
+            .enumerate()
+            .max_by(|x, y| (x.1 .1 - x.1 .0).total_cmp(&(y.1 .1 - y.1 .0)))
+            .map_or(0, |(i, _)| i);
+        for (i, (x0, x1)) in pieces.into_iter().enumerate() {
+            out.push(Band {
+                x0,
+                x1,
+                color: GREY,
+                alpha: if phase.systolic() { 0.16 } else { 0.06 },
+                label: (named && i == longest).then(|| phase.strip_name().to_string()),
+            });
         }
     }
-    best
+    out
+}
+
+fn curve(t: &Trace<'_>, channel: fn(&Waveforms) -> &[f64]) -> Series {
+    let w = t.waveforms();
+    let points = w.t_s.iter().zip(channel(w)).map(|(&x, &y)| (x, y));
+    Series::data(points.collect(), t.style)
+}
+
+fn note(at: (f64, f64), text: &str, anchor: (HPos, VPos), offset: (f64, f64)) -> Note {
+    Note {
+        at,
+        text: text.to_string(),
+        anchor,
+        offset,
+    }
+}
+
+pub fn figure(title: &str, traces: &[Trace<'_>]) -> FigureSpec {
+    let series = |f: fn(&Waveforms) -> &[f64]| extent(traces.iter().map(|t| f(t.waveforms())));
+    let t_start = traces
+        .iter()
+        .map(|t| t.waveforms().t_s[0])
+        .fold(f64::INFINITY, f64::min);
+    let t_end = traces
+        .iter()
+        .map(|t| beat_end(t.waveforms()))
+        .fold(f64::NEG_INFINITY, f64::max);
+    let p_max = series(|w| &w.p_ao_mmhg).1.max(series(|w| &w.p_lv_mmhg).1);
+    let q = extent(
+        traces
+            .iter()
+            .flat_map(|t| [&t.waveforms().q_mv_ml_s[..], &t.waveforms().q_av_ml_s[..]]),
+    );
+    let q_pad = 0.08 * (q.1 - q.0).max(1.0);
+    let v = series(|w| &w.v_lv_ml);
+    let v_pad = 0.08 * (v.1 - v.0).max(1.0);
+
+    let first = traces[0].waveforms();
+    let timing = timing(first);
+    let shade = |named: bool| match &timing {
+        Some(tm) => bands(first, tm, named),
+        None => Vec::new(),
+    };
+
+    let mut strip = PanelSpec::new(
+        PanelName::Column(vec!["Phase".into()]),
+        0.14,
+        AxisRange::fixed(0.0, 1.0, 0),
+    );
+    strip.bands = shade(true);
+
+    let mut pressure = PanelSpec::new(
+        PanelName::Column(vec!["Pressure".into(), "(mmHg)".into()]),
+        0.40,
+        nice_range(0.0, p_max * 1.06, 6.0),
+    );
+    pressure.bands = shade(false);
+    let mut volume = PanelSpec::new(
+        PanelName::Column(vec!["LV volume".into(), "(mL)".into()]),
+        0.20,
+        nice_range(v.0 - v_pad, v.1 + v_pad, 3.0),
+    );
+    volume.bands = shade(false);
+    let mut flow = PanelSpec::new(
+        PanelName::Column(vec!["Flow".into(), "(mL/s)".into()]),
+        0.28,
+        nice_range(q.0 - q_pad, q.1 + q_pad, 4.0),
+    );
+    flow.bands = shade(false);
+    flow.series.push(Series::reference(
+        vec![(t_start, 0.0), (t_end, 0.0)],
+        StateStyle {
+            color: GREY,
+            dashed: false,
+            label: "zero flow",
+        },
+    ));
+
+    for t in traces {
+        pressure.series.push(curve(t, |w| &w.p_ao_mmhg));
+        pressure.series.push(curve(t, |w| &w.p_lv_mmhg));
+        pressure.series.push(curve(t, |w| &w.p_la_mmhg));
+        volume.series.push(curve(t, |w| &w.v_lv_ml));
+        let mut mitral = curve(t, |w| &w.q_mv_ml_s);
+        mitral.shade_negative = Some(SHADE);
+        flow.series.push(mitral);
+        flow.series.push(curve(t, |w| &w.q_av_ml_s));
+        if let Some(i) = v_wave_index(t.waveforms()) {
+            let w = t.waveforms();
+            let first = std::ptr::eq(t, &traces[0]);
+            pressure.marks.push(Mark {
+                at: (w.t_s[i], w.p_la_mmhg[i]),
+                shape: Marker::Circle,
+                color: t.style.color,
+                hollow: false,
+                label: first.then(|| "LA v-wave".to_string()),
+                colored_label: false,
+            });
+        }
+    }
+    // Channel names, from the first beat: aortic above its late-diastolic decay, LV beside its
+    // fall in isovolumic relaxation, LA above its v-wave; mitral and aortic above their peaks.
+    let w = first;
+    let n = w.len();
+    let late = ((n as f64 * 0.9) as usize).min(n - 1);
+    let up = (HPos::Center, VPos::Bottom);
+    pressure.notes.push(note(
+        (w.t_s[late], w.p_ao_mmhg[late]),
+        "aortic",
+        up,
+        (0.0, -12.0),
+    ));
+    if let Some(tm) = &timing {
+        let mid = (tm.aortic_closes + ((tm.mitral_opens + n - tm.aortic_closes) % n) / 2) % n;
+        let at = (w.t_s[mid], w.p_lv_mmhg[mid]);
+        pressure
+            .notes
+            .push(note(at, "LV", (HPos::Left, VPos::Center), (14.0, 0.0)));
+    }
+    for (channel, name) in [(&w.q_mv_ml_s, "mitral"), (&w.q_av_ml_s, "aortic")] {
+        if let Some(i) = argmax_where(channel, |_| true) {
+            flow.notes
+                .push(note((w.t_s[i], channel[i]), name, up, (0.0, -10.0)));
+        }
+    }
+
+    let events = match &timing {
+        Some(tm) => [
+            (tm.mitral_closes, "MC"),
+            (tm.aortic_opens, "AO"),
+            (tm.aortic_closes, "AC"),
+            (tm.mitral_opens, "MO"),
+        ]
+        .into_iter()
+        .map(|(i, label)| Event {
+            x: w.t_s[i],
+            label: label.to_string(),
+        })
+        .collect(),
+        None => Vec::new(),
+    };
+
+    let mut legend: Vec<LegendEntry> = traces
+        .iter()
+        .map(|t| LegendEntry::new(Swatch::Line(t.style), t.label.clone()))
+        .collect();
+    if traces
+        .iter()
+        .any(|t| t.state.metrics.regurgitant_volume_ml >= 1.0)
+    {
+        legend.push(LegendEntry::new(
+            Swatch::Fill(traces[0].style.color, SHADE),
+            "regurgitant flow",
+        ));
+    }
+    let phases_of = if traces.len() > 1 {
+        format!("; phases of {}", traces[0].label)
+    } else {
+        String::new()
+    };
+    FigureSpec {
+        title: format!("Wiggers diagram — {title}"),
+        legend,
+        legend_place: LegendPlace::TitleBar,
+        x: AxisRange::fixed(t_start, t_end, 12),
+        x_desc: "time (s)".into(),
+        panels: vec![strip, pressure, volume, flow],
+        events,
+        footnotes: vec![
+            (
+                format!("IVC, IVR: isovolumic contraction, relaxation{phases_of}"),
+                HPos::Left,
+            ),
+            (
+                "MC/MO, AC/AO: mitral, aortic valve closes/opens".into(),
+                HPos::Right,
+            ),
+        ],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A beat of 100 samples: forward mitral flow 40..95 (regurgitation otherwise), aortic
+    /// flow 10..35, atria from 80.
+    fn beat() -> Waveforms {
+        let n = 100;
+        let mut w = Waveforms::default();
+        for i in 0..n {
+            w.t_s.push(i as f64 * 0.01);
+            w.q_av_ml_s
+                .push(if (10..35).contains(&i) { 300.0 } else { 0.0 });
+            w.act_la.push(if i >= 80 { 0.5 } else { 0.0 });
+            // E wave peaking at 45, low flow by 60, A wave from 80, leak in systole.
+            let q = match i {
+                40..=59 => 400.0 * (1.0 - (i as f64 - 45.0).abs() / 15.0).max(0.05),
+                60..=79 => 20.0,
+                80..=94 => 200.0,
+                _ => -50.0,
+            };
+            w.q_mv_ml_s.push(q);
+        }
+        w
+    }
+
+    #[test]
+    fn phases_follow_the_valves_and_the_atria() {
+        let tm = timing(&beat()).unwrap();
+        assert_eq!(
+            (
+                tm.mitral_closes,
+                tm.aortic_opens,
+                tm.aortic_closes,
+                tm.mitral_opens
+            ),
+            (95, 10, 35, 40)
+        );
+        let names: Vec<Phase> = tm.phases.iter().map(|p| p.0).collect();
+        assert_eq!(
+            names,
+            [
+                Phase::IsovolumicContraction,
+                Phase::Ejection,
+                Phase::IsovolumicRelaxation,
+                Phase::RapidFilling,
+                Phase::Diastasis,
+                Phase::AtrialSystole
+            ]
+        );
+        // IVC wraps past the end of the beat; diastasis starts when the E wave has fallen.
+        assert_eq!(tm.phases[0], (Phase::IsovolumicContraction, 95, 10));
+        let (_, d0, d1) = tm.phases[4];
+        assert!((52..60).contains(&d0) && d1 == 80, "{:?}", tm.phases[4]);
+        assert_eq!(tm.phases[5], (Phase::AtrialSystole, 80, 95));
+    }
+
+    #[test]
+    fn a_valve_that_never_opens_or_never_closes_gives_no_phases() {
+        let mut w = beat();
+        w.q_av_ml_s.iter_mut().for_each(|q| *q = 100.0);
+        assert!(timing(&w).is_none());
+        let mut w = beat();
+        w.q_av_ml_s.iter_mut().for_each(|q| *q = 0.0);
+        assert!(timing(&w).is_none());
+    }
 }

@@ -10,7 +10,82 @@ use super::error::{closest, Problem};
 use super::layer::{get_path, Layer};
 use super::raw::RawScenario;
 
+/// The first key serde refuses, if any (the tests' view of [`decode_all`]).
+#[cfg(test)]
 pub(crate) fn decode(layer: &Layer) -> Result<RawScenario, Problem> {
+    decode_located(layer).map_err(|(_, problem)| problem)
+}
+
+/// Most keys [`decode_all`] takes out before it gives up (a file that is mostly wrong).
+const MAX_REFUSED: usize = 64;
+
+/// Decode, listing every key serde refuses rather than the first: each refused key (unknown, or
+/// of the wrong type) is reported, taken out of a copy of the layer, and the rest decoded again.
+/// Returns the raw scenario of what is left with the layer it came from — so that its values can
+/// be validated in the same pass — and the problems; no scenario when a refusal cannot be taken
+/// out (a problem of the whole file).
+pub(crate) fn decode_all(layer: &Layer) -> (Option<(RawScenario, Layer)>, Vec<Problem>) {
+    let mut rest = layer.clone();
+    let mut problems = Vec::new();
+    for _ in 0..MAX_REFUSED {
+        match decode_located(&rest) {
+            Ok(raw) => return (Some((raw, rest)), problems),
+            Err((path, problem)) => {
+                problems.push(problem);
+                if path.is_empty() || !remove_path(&mut rest.table, &path) {
+                    return (None, problems);
+                }
+            }
+        }
+    }
+    (None, problems)
+}
+
+/// Take the value at a dotted key path out of `table`; `false` when there is none.
+fn remove_path(table: &mut toml::Table, path: &str) -> bool {
+    let (parent, last) = match path.rsplit_once('.') {
+        Some((parent, last)) => (Some(parent), last),
+        None => (None, path),
+    };
+    let mut container: &mut Value = match parent {
+        None => return table.remove(last).is_some(),
+        Some(parent) => {
+            let mut segments = parent.split('.');
+            let Some(first) = segments.next().and_then(|k| table.get_mut(k)) else {
+                return false;
+            };
+            let mut v = first;
+            for seg in segments {
+                v = match v {
+                    Value::Table(t) => match t.get_mut(seg) {
+                        Some(x) => x,
+                        None => return false,
+                    },
+                    Value::Array(a) => match seg.parse::<usize>().ok().and_then(|i| a.get_mut(i)) {
+                        Some(x) => x,
+                        None => return false,
+                    },
+                    _ => return false,
+                };
+            }
+            v
+        }
+    };
+    match &mut container {
+        Value::Table(t) => t.remove(last).is_some(),
+        Value::Array(a) => match last.parse::<usize>() {
+            Ok(i) if i < a.len() => {
+                a.remove(i);
+                true
+            }
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// [`decode`], with the dotted path of the refused key.
+fn decode_located(layer: &Layer) -> Result<RawScenario, (String, Problem)> {
     serde_path_to_error::deserialize(Value::Table(layer.table.clone())).map_err(|err| {
         // `path` locates the key ("clip.clips.0.size"), `shown` names it ("clip.clips[0].size").
         let (mut path, mut shown) = (Vec::new(), String::new());
@@ -28,7 +103,8 @@ pub(crate) fn decode(layer: &Layer) -> Result<RawScenario, Problem> {
         }
         let path = path.join(".");
         let message = reword(&path, &shown, err.inner().message(), &layer.table);
-        Problem::new(layer.source(&path), message)
+        let problem = Problem::new(layer.source(&path), message);
+        (path, problem)
     })
 }
 
@@ -142,6 +218,29 @@ mod tests {
             decode_err(&format!("{clip}clips = [\"NT\"]\n")),
             "f.toml:4: clip.clips[0] = \"NT\": expected a table"
         );
+    }
+
+    #[test]
+    fn every_refused_key_is_listed_and_the_rest_decoded() {
+        let text = "version = 1\n[heart]\nrate_bpm = \"fast\"\nrte = 3\n[valves.mitral]\n\
+                    eroa_cm = 1\neroa_cm2 = 0.3\n";
+        let layer = Layer::parse(text, "f.toml", None).expect("valid TOML");
+        let (decoded, problems) = decode_all(&layer);
+        let messages: Vec<String> = problems.iter().map(|p| p.render("f.toml")).collect();
+        assert_eq!(messages.len(), 3, "{messages:?}");
+        assert!(messages
+            .iter()
+            .any(|m| m.starts_with("f.toml:3: heart.rate_bpm = \"fast\"")));
+        assert!(messages
+            .iter()
+            .any(|m| m.starts_with("f.toml:4: unknown key heart.rte")));
+        assert!(messages
+            .iter()
+            .any(|m| m.starts_with("f.toml:6: unknown key valves.mitral.eroa_cm ")));
+        let (raw, rest) = decoded.expect("the rest decodes");
+        let mitral = raw.valves.and_then(|v| v.mitral).expect("kept");
+        assert_eq!(mitral.eroa_cm2, Some(0.3));
+        assert!(get_path(&rest.table, "heart.rte").is_none());
     }
 
     #[test]

@@ -217,14 +217,27 @@ fn resolve(
     preset: Option<&str>,
 ) -> Result<Scenario, ScenarioError> {
     let invalid = |problems| ScenarioError::invalid(origin, problems);
-    let mut raw = decode::decode(layer).map_err(|p| invalid(vec![p]))?;
+    // Every problem in one pass: the keys serde refuses, then the values of the rest.
+    let (decoded, mut problems) = decode::decode_all(layer);
+    let Some((mut raw, rest)) = decoded else {
+        return Err(invalid(problems));
+    };
     let fallback = name_fallback(named_after, preset);
-    let valid = validate::validate(
+    let checked = validate::validate(
         &mut raw,
-        layer,
+        &rest,
         fallback.as_ref().map(|(n, w)| (n.as_str(), *w)),
-    )
-    .map_err(invalid)?;
+    );
+    let valid = match checked {
+        Ok(valid) if problems.is_empty() => valid,
+        Ok(_) => return Err(invalid(problems)),
+        Err(more) => {
+            // A refused key taken out may leave its section incomplete: say it once.
+            let refused: Vec<_> = problems.iter().map(|p| p.source.clone()).collect();
+            problems.extend(more.into_iter().filter(|p| !refused.contains(&p.source)));
+            return Err(invalid(problems));
+        }
+    };
     let resolved_toml = toml::to_string(&raw).map_err(|e| {
         invalid(vec![Problem::new(
             None,

@@ -9,19 +9,17 @@ pub fn opts(format: ImageFormat) -> PlotOptions {
     }
 }
 
-/// The text of every `<text>` element of an SVG, unescaped.
+/// Every text of an SVG, unescaped: the figures draw text as glyph outlines in a group that
+/// keeps the text as its `aria-label`.
 pub fn svg_texts(svg: &str) -> Vec<String> {
-    svg.split("<text")
+    svg.split("<g aria-label=\"")
         .skip(1)
-        .filter_map(|t| {
-            let body = &t[t.find('>')? + 1..];
-            Some(body[..body.find("</text>")?].trim().to_string())
-        })
+        .filter_map(|t| Some(t[..t.find('"')?].to_string()))
         .map(|t| {
             t.replace("&lt;", "<")
                 .replace("&gt;", ">")
                 .replace("&quot;", "\"")
-                .replace("&#39;", "'")
+                .replace("&apos;", "'")
                 .replace("&amp;", "&")
         })
         .collect()
