@@ -937,3 +937,26 @@ fn case13_a_long_run_shows_its_progress_on_a_terminal() {
         .code(4)
         .stderr(predicate::str::contains("simulating:").not());
 }
+
+/// Case 4, `plot`: a waveforms.csv cut at a line boundary (by hand, or by another tool: our own
+/// writes are atomic) is refused with what is wrong, exit 2, rather than drawn as a shorter beat.
+#[test]
+fn case4_plot_refuses_a_waveforms_file_cut_at_a_line_boundary() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("run");
+    mitralsim()
+        .args(["run", "--no-plots", "-q", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let path = out.join("waveforms.csv");
+    let text = fs::read_to_string(&path).unwrap();
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    fs::write(&path, lines[..lines.len() / 3].concat()).unwrap();
+    mitralsim()
+        .args(["plot", "all"])
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("the file was cut"));
+}

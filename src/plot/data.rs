@@ -159,6 +159,27 @@ struct ScenarioDoc {
     name: String,
 }
 
+/// A state's rows must span its whole beat (RR = 60 / heart rate, rows every step from 0): a
+/// file cut at a line boundary would otherwise be drawn as a shorter beat without a word.
+fn covers_the_beat(w: &Waveforms, heart_rate_bpm: f64, id: StateId) -> Result<(), String> {
+    let (Some(&first), Some(&last)) = (w.t_s.first(), w.t_s.last()) else {
+        return Ok(()); // fewer than 3 samples is reported by `check`
+    };
+    let step = match w.t_s.get(1) {
+        Some(second) => second - first,
+        None => return Ok(()),
+    };
+    let rr = 60.0 / heart_rate_bpm;
+    if rr.is_finite() && last + 1.5 * step < rr {
+        return Err(format!(
+            "the `{}` rows end at t = {last} s, before the end of the beat (RR = {rr:.4} s at \
+             {heart_rate_bpm} bpm, rows every {step} s): the file was cut; run the scenario again",
+            id.name()
+        ));
+    }
+    Ok(())
+}
+
 impl RunData {
     /// Read `dir/metrics.json` and `dir/waveforms.csv` and check that they agree.
     pub fn load(dir: &Path) -> Result<RunData, PlotError> {
@@ -174,11 +195,15 @@ impl RunData {
                 .find(|(s, _)| *s == id)
                 .map(|(_, w)| std::mem::take(w));
             match (metrics, beat) {
-                (Some(metrics), Some(waveforms)) => states.push(StateRun {
-                    id,
-                    waveforms,
-                    metrics,
-                }),
+                (Some(metrics), Some(waveforms)) => {
+                    covers_the_beat(&waveforms, metrics.heart_rate_bpm, id)
+                        .map_err(|why| malformed(&waveforms_path, why))?;
+                    states.push(StateRun {
+                        id,
+                        waveforms,
+                        metrics,
+                    })
+                }
                 (None, None) => {}
                 (Some(_), None) => {
                     return Err(malformed(
