@@ -203,18 +203,36 @@ def test_sweep_dataframe_equals_results_csv(cli, tmp_path, capsys):
 
 
 def test_sweep_stops_cleanly_on_keyboard_interrupt_and_resumes(tmp_path):
-    sweep_file = small_sweep(tmp_path, rates=8, eroas=25)  # 200 points: several seconds
+    points = 40 * 50  # seconds of work even on an idle machine
+    sweep_file = small_sweep(tmp_path, rates=40, eroas=50)
     out = tmp_path / "out"
-    timer = threading.Timer(1.0, _thread.interrupt_main)
-    timer.start()
+    finished = threading.Event()
+
+    def interrupt_once_rows_are_written():
+        # Ctrl-C as a user would press it: once the sweep has written some rows.
+        while not finished.is_set():
+            try:
+                if len((out / "results.csv").read_text().splitlines()) > 10:
+                    _thread.interrupt_main()
+                    return
+            except OSError:
+                pass
+            time.sleep(0.005)
+
+    watcher = threading.Thread(target=interrupt_once_rows_are_written)
+    watcher.start()
     t0 = time.perf_counter()
-    with pytest.raises(KeyboardInterrupt):
-        mitralsim.sweep(sweep_file, jobs=2, out=out)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            mitralsim.sweep(sweep_file, jobs=2, out=out)
+    finally:
+        finished.set()
+        watcher.join()
     assert time.perf_counter() - t0 < 30
     lines = (out / "results.csv").read_text().splitlines()
-    assert 1 <= len(lines) - 1 < 200  # stopped early, header plus whole rows
+    assert 1 <= len(lines) - 1 < points  # stopped early, header plus whole rows
     df = mitralsim.sweep(sweep_file, jobs=2, out=out, resume=True)
-    assert len(df) == 200 and df.attrs["mitralsim"]["ok"] == 200
+    assert len(df) == points and df.attrs["mitralsim"]["ok"] == points
 
 
 def test_gil_is_released_while_simulating():
