@@ -20,6 +20,8 @@ __version__ = _native.__version__
 __all__ = [
     "run",
     "sweep",
+    "calibrate",
+    "Fit",
     "presets",
     "default_preset",
     "validate",
@@ -151,6 +153,36 @@ def _read_results(path):
     except ImportError:
         with open(path, newline="") as f:
             return SweepRows(csv.DictReader(f))
+
+
+class Fit(dict):
+    """A calibration's fit.json as a dict (targets, parameters, identifiability, status, …), with
+    ``scenario_toml`` (the calibrated scenario, calibrated.toml's text) and ``exit_code`` (0:
+    every target met; 6: the fit finished but some were not, the report says why)."""
+
+    scenario_toml = ""
+    exit_code = 0
+
+
+def calibrate(calibration_file, set=None, jobs=None, out=None, plot=False):
+    """Fit a calibration file as ``mitralsim calibrate`` does (docs/calibration.md) and return
+    the report as a ``Fit``. ``set``: overrides like ``--set``; ``out``: keep calibrated.toml and
+    fit.json there (default: a temporary directory); ``plot``: also draw calibration.png there.
+    Raises ScenarioError for a bad file (with its line and key), SolverError if the model fails."""
+    calibration_file = os.fspath(calibration_file)
+
+    def go(out_dir):
+        outcome = _native.calibrate_into(calibration_file, out_dir, set, jobs, plot)
+        with open(os.path.join(out_dir, "fit.json")) as f:
+            fit = Fit(json.load(f))
+        fit.scenario_toml = outcome["scenario_toml"]
+        fit.exit_code = outcome["exit_code"]
+        return fit
+
+    if out is not None:
+        return go(os.fspath(out))
+    with tempfile.TemporaryDirectory(prefix="mitralsim-calibrate-") as tmp:
+        return go(os.path.join(tmp, "calibration"))
 
 
 def sweep(sweep_file, jobs=None, progress=False, out=None, resume=False, waveforms=False):

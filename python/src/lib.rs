@@ -15,6 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use mitralsim::beat::Channel;
+use mitralsim::calibrate::{self, CalibrateOptions};
 use mitralsim::commands::{self, exit_code, CommandError};
 use mitralsim::output::lock;
 use mitralsim::plot::ImageFormat;
@@ -462,6 +463,41 @@ fn sweep_into<'py>(
     Ok(out)
 }
 
+/// Fit a calibration file as `mitralsim calibrate FILE --out DIR` does (quiet, no figure), with
+/// the GIL released; returns the calibrated scenario's text and the exit code (0: every target
+/// met, 6: finished with targets not met). fit.json is in `out_dir`.
+#[pyfunction]
+#[pyo3(signature = (calibration_file, out_dir, set = None, jobs = None, plot = false))]
+fn calibrate_into<'py>(
+    py: Python<'py>,
+    calibration_file: PathBuf,
+    out_dir: PathBuf,
+    set: Option<&Bound<'py, PyAny>>,
+    jobs: Option<usize>,
+    plot: bool,
+) -> PyResult<Bound<'py, PyDict>> {
+    let sets = set_strings(set)?;
+    let outcome = py.allow_threads(|| {
+        guarded(|| {
+            let opts = CalibrateOptions {
+                file: &calibration_file,
+                sets: &sets,
+                out: Some(&out_dir),
+                jobs,
+                quiet: true,
+                plot: plot.then_some(ImageFormat::Png),
+            };
+            calibrate::calibrate(&opts, std::io::sink())
+                .map_err(|e| exception(e.exit_code(), e.to_string()))
+        })
+    })?;
+    let out = PyDict::new(py);
+    out.set_item("out_dir", &outcome.out_dir)?;
+    out.set_item("scenario_toml", &outcome.calibrated_toml)?;
+    out.set_item("exit_code", outcome.exit_code())?;
+    Ok(out)
+}
+
 /// The default output directory `mitralsim sweep FILE` uses.
 #[pyfunction]
 fn default_sweep_dir(sweep_file: PathBuf) -> PathBuf {
@@ -485,5 +521,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(default_preset, m)?)?;
     m.add_function(wrap_pyfunction!(sweep_into, m)?)?;
     m.add_function(wrap_pyfunction!(default_sweep_dir, m)?)?;
+    m.add_function(wrap_pyfunction!(calibrate_into, m)?)?;
     Ok(())
 }

@@ -257,3 +257,24 @@ def test_gil_is_released_while_simulating():
     during = [t for t in ticks if t0 < t < t1]
     # With the GIL held, the ticker could not run at all during the call.
     assert len(during) >= 10, (len(during), t1 - t0)
+
+
+def test_calibrate_equals_the_cli(cli, tmp_path):
+    calibration = ROOT / "tests" / "fixtures" / "calibrate" / "synthetic-4x6.toml"
+    done = subprocess.run(
+        [str(cli), "calibrate", str(calibration), "--out", str(tmp_path / "cli"), "-q",
+         "--no-plots", "--jobs", "2"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    fit = mitralsim.calibrate(calibration, jobs=2)
+    expected = json.loads((tmp_path / "cli" / "fit.json").read_text())
+    # Everything but the wall time is the same fit, bit for bit.
+    fit.pop("wall_time_s")
+    expected.pop("wall_time_s")
+    assert fit == expected
+    assert fit["status"] == "met" and fit.exit_code == 0
+    assert fit.scenario_toml == (tmp_path / "cli" / "calibrated.toml").read_text()
+    with pytest.raises(mitralsim.ScenarioError, match="unknown-metric.toml"):
+        mitralsim.calibrate(ROOT / "tests" / "fixtures" / "calibrate" / "unknown-metric.toml")
