@@ -86,6 +86,26 @@ fn finish(child: Child) -> (i32, String, String) {
 }
 
 /// The data rows of a results.csv, sorted by index, and whether every index appears once.
+/// The 16-point grid run as two shards under `dir`; their output directories.
+fn two_shards(dir: &Path) -> Vec<PathBuf> {
+    let file = sweep_file(dir, "s.toml", GRID_16);
+    (1..=2)
+        .map(|i| {
+            let out = dir.join(format!("shard-{i}"));
+            mitralsim()
+                .arg("sweep")
+                .arg(&file)
+                .arg("--shard")
+                .arg(format!("{i}/2"))
+                .arg("--out")
+                .arg(&out)
+                .assert()
+                .success();
+            out
+        })
+        .collect()
+}
+
 fn rows(dir: &Path) -> Vec<String> {
     let text = fs::read_to_string(dir.join("results.csv")).expect("results.csv");
     let mut rows: Vec<String> = text.lines().skip(1).map(str::to_owned).collect();
@@ -394,22 +414,7 @@ fn case4_a_run_on_a_full_disk_keeps_the_previous_set() {
 #[test]
 fn case4_a_merge_on_a_full_disk_leaves_nothing_and_can_be_retried() {
     let tmp = tempfile::tempdir().unwrap();
-    let file = sweep_file(tmp.path(), "s.toml", GRID_16);
-    let shards: Vec<PathBuf> = (1..=2)
-        .map(|i| {
-            let dir = tmp.path().join(format!("shard-{i}"));
-            mitralsim()
-                .arg("sweep")
-                .arg(&file)
-                .arg("--shard")
-                .arg(format!("{i}/2"))
-                .arg("--out")
-                .arg(&dir)
-                .assert()
-                .success();
-            dir
-        })
-        .collect();
+    let shards = two_shards(tmp.path());
     let Some(disk) = SmallDisk::new(8) else {
         return;
     };
@@ -547,22 +552,7 @@ fn case7_a_huge_axis_count_is_refused_before_allocation() {
 #[test]
 fn case8_merge_refuses_a_hand_edited_sweep_json() {
     let tmp = tempfile::tempdir().unwrap();
-    let file = sweep_file(tmp.path(), "s.toml", GRID_16);
-    let shards: Vec<PathBuf> = (1..=2)
-        .map(|i| {
-            let dir = tmp.path().join(format!("shard-{i}"));
-            mitralsim()
-                .arg("sweep")
-                .arg(&file)
-                .arg("--shard")
-                .arg(format!("{i}/2"))
-                .arg("--out")
-                .arg(&dir)
-                .assert()
-                .success();
-            dir
-        })
-        .collect();
+    let shards = two_shards(tmp.path());
     let original = fs::read_to_string(shards[0].join("sweep.json")).unwrap();
     let edit = |from: &str, to: &str| {
         assert!(original.contains(from), "{from}");
