@@ -221,10 +221,10 @@ impl Simulation {
             if let Some(total_ml) = volume_ml {
                 start = with_blood_volume(start, circuit.circulation(), total_ml);
             }
-            let mut steady = search(&circuit, start)?;
+            let steady = search(&circuit, start)?;
             beats += steady.beats;
             stats = stats.plus(&steady.stats);
-            let mut measured = Self::measure(circuit, steady.clone(), searches);
+            let mut measured = Self::measure(circuit, steady, searches);
             measured.outer = OuterGuess {
                 sensed_map_mmhg: sensed.map(|s| s.current()),
                 leak_gain: target.and(params.mitral_orifice().map(|o| o.leak_gain)),
@@ -242,14 +242,15 @@ impl Simulation {
                 return Ok(measured);
             }
             let done = leak_done && reflex_done;
-            if done || !steady.converged || searches >= OUTER_MAX_SEARCHES {
-                steady.beats = beats;
-                steady.stats = stats;
-                // Not within tolerance after the last search: reported as not converged.
-                steady.converged &= done;
-                let outer = measured.outer;
-                let mut ended = Self::measure(measured.circuit, steady, searches);
-                ended.outer = outer;
+            if done || !measured.steady.converged || searches >= OUTER_MAX_SEARCHES {
+                // The beat is the last search's; what changes is the count of all searches'
+                // work and, outside tolerance, the verdict — no need to measure it again.
+                let mut ended = measured;
+                ended.steady.beats = beats;
+                ended.steady.stats = stats;
+                ended.steady.converged &= done;
+                ended.metrics.beats_to_steady_state = beats;
+                ended.metrics.converged = ended.steady.converged;
                 return Ok(ended);
             }
             if let (Some(ratio), Some(ValveLaw::Orifice(o))) =
@@ -257,7 +258,7 @@ impl Simulation {
             {
                 o.leak_gain *= ratio.clamp(0.2, 5.0);
             }
-            start = steady.state;
+            start = measured.steady.state;
         }
         unreachable!("the loop returns")
     }
