@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 
 use toml_edit::{Document, Item, Table, Value};
 
+use crate::scenario::LineIndex;
+
 /// The calibration file format this reader understands.
 pub const FORMAT_VERSION: i64 = 1;
 /// Default tolerance: a target is met when the achieved value is within this percentage of it.
@@ -117,7 +119,7 @@ type Span = std::ops::Range<usize>;
 /// Collects located problems.
 struct Problems<'a> {
     file: &'a str,
-    line_starts: Vec<usize>,
+    lines_of: LineIndex,
     lines: Vec<String>,
 }
 
@@ -125,7 +127,7 @@ impl Problems<'_> {
     fn at(&self, span: Option<Span>) -> At {
         At {
             file: self.file.to_owned(),
-            line: span.map(|s| self.line_starts.partition_point(|&start| start <= s.start) + 1),
+            line: self.lines_of.line(span),
         }
     }
 
@@ -150,12 +152,7 @@ pub fn parse(text: &str, path: &Path) -> Result<CalibrationFile, FileError> {
         .map_err(|e| FileError(vec![format!("{file}: {}", e.to_string().trim_end())]))?;
     let mut p = Problems {
         file: &file,
-        line_starts: text
-            .bytes()
-            .enumerate()
-            .filter(|(_, b)| *b == b'\n')
-            .map(|(i, _)| i + 1)
-            .collect(),
+        lines_of: LineIndex::new(text),
         lines: Vec::new(),
     };
     let root = doc.as_table();

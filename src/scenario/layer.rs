@@ -10,6 +10,7 @@ use toml::Value;
 use toml_edit::{Document, InlineTable, Item, Table};
 
 use super::error::{Problem, Source};
+use super::line_index::LineIndex;
 
 /// Source of every key, by dotted key path ("valves.mitral.eroa_cm2"; array elements by index).
 pub(crate) type Locs = BTreeMap<String, Source>;
@@ -34,12 +35,7 @@ impl Layer {
         let doc = Document::parse(text)
             .map_err(|e| Problem::new(Some(source(None)), e.to_string().trim_end()))?;
         let mut walker = Walker {
-            line_starts: text
-                .bytes()
-                .enumerate()
-                .filter(|(_, b)| *b == b'\n')
-                .map(|(i, _)| i + 1)
-                .collect(),
+            lines: LineIndex::new(text),
             source: &source,
             locs: Locs::new(),
         };
@@ -98,15 +94,14 @@ pub(crate) fn get_path<'a>(table: &'a toml::Table, path: &str) -> Option<&'a Val
 
 /// Converts a toml_edit document into plain values, recording the line of every key.
 struct Walker<'a> {
-    /// Byte offset at which each line after the first starts.
-    line_starts: Vec<usize>,
+    lines: LineIndex,
     source: &'a dyn Fn(Option<usize>) -> Source,
     locs: Locs,
 }
 
 impl Walker<'_> {
     fn line(&self, span: Option<Range<usize>>) -> Option<usize> {
-        span.map(|s| self.line_starts.partition_point(|&start| start <= s.start) + 1)
+        self.lines.line(span)
     }
 
     fn record(&mut self, path: &str, span: Option<Range<usize>>) {

@@ -14,6 +14,7 @@ mod clip;
 mod decode;
 mod error;
 mod layer;
+mod line_index;
 mod merge;
 mod preset;
 mod raw;
@@ -26,6 +27,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 pub use error::{ErrorKind, Problem, ScenarioError, Source};
+pub use line_index::LineIndex;
 
 use crate::model::{ModelParams, State};
 use crate::solver::SteadyStateSettings;
