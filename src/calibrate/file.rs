@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use toml_edit::{Document, Item, Table, Value};
 
-use crate::scenario::LineIndex;
+use crate::scenario::{syntax_error_text, LineIndex};
 
 /// The calibration file format this reader understands.
 pub const FORMAT_VERSION: i64 = 1;
@@ -149,7 +149,7 @@ pub fn read(path: &Path) -> Result<CalibrationFile, FileError> {
 pub fn parse(text: &str, path: &Path) -> Result<CalibrationFile, FileError> {
     let file = path.display().to_string();
     let doc = Document::parse(text)
-        .map_err(|e| FileError(vec![format!("{file}: {}", e.to_string().trim_end())]))?;
+        .map_err(|e| FileError(vec![format!("{file}: {}", syntax_error_text(&e))]))?;
     let mut p = Problems {
         file: &file,
         lines_of: LineIndex::new(text),

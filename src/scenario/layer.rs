@@ -10,7 +10,7 @@ use toml::Value;
 use toml_edit::{Document, InlineTable, Item, Table};
 
 use super::error::{Problem, Source};
-use super::line_index::LineIndex;
+use super::line_index::{syntax_error_text, LineIndex};
 
 /// Source of every key, by dotted key path ("valves.mitral.eroa_cm2"; array elements by index).
 pub(crate) type Locs = BTreeMap<String, Source>;
@@ -33,7 +33,7 @@ impl Layer {
             preset: preset.map(str::to_owned),
         };
         let doc = Document::parse(text)
-            .map_err(|e| Problem::new(Some(source(None)), e.to_string().trim_end()))?;
+            .map_err(|e| Problem::new(Some(source(None)), syntax_error_text(&e)))?;
         let mut walker = Walker {
             lines: LineIndex::new(text),
             source: &source,

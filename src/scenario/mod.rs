@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 pub use error::{ErrorKind, Problem, ScenarioError, Source};
-pub use line_index::LineIndex;
+pub use line_index::{syntax_error_text, LineIndex};
 
 use crate::model::{ModelParams, State};
 use crate::solver::SteadyStateSettings;
