@@ -433,3 +433,26 @@ fn mangled_files_never_panic() {
         }
     }
 }
+
+/// A clip a hair outside the valve, or a hair too close to another, is refused with numbers that
+/// show the difference (not "4 mm apart, at least 4 mm are needed").
+#[test]
+fn clip_geometry_messages_show_a_near_miss() {
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/secondary-mr-hf.toml");
+    let error = |set: &str| {
+        scenario::load(Some(&base), &sets(&[set]))
+            .expect_err(set)
+            .to_string()
+    };
+    let overlap =
+        error(r#"clip.clips=[{size="XT",position_mm=17.5},{size="XT",position_mm=21.499999}]"#);
+    assert!(
+        overlap.contains("XT at 21.499999 mm) overlap: their centres are 3.999999 mm apart, at least 4 mm are needed"),
+        "{overlap}"
+    );
+    let outside = error(r#"clip.clips=[{size="XT",position_mm=1.9999999}]"#);
+    assert!(
+        outside.contains("(XT, 4 mm wide) at 1.9999999 mm spans [-1e-7, 4] mm, outside"),
+        "{outside}"
+    );
+}

@@ -302,9 +302,26 @@ fn placements(
     (placed.len() == clips.len()).then_some(placed)
 }
 
-/// A millimetre value for a message: at most 3 decimals (scallop centres are W/6, W/2, 5W/6).
+/// A millimetre value for a message: as the file spells it when that is short (`1.9999999`),
+/// else at most 3 decimals (computed scallop centres such as W/6 = 8.333333333333334).
 fn mm(x: f64) -> String {
-    fmt_num((x * 1000.0).round() / 1000.0 + 0.0)
+    let exact = fmt_num(x + 0.0);
+    if exact.len() <= 10 {
+        exact
+    } else {
+        fmt_num((x * 1000.0).round() / 1000.0 + 0.0)
+    }
+}
+
+/// `x` for a message that compares it with `limit`: with as many decimals as it takes to show
+/// that they differ ("3.999999 mm apart, at least 4 mm", not "4 mm apart, at least 4 mm").
+fn mm_vs(x: f64, limit: f64) -> String {
+    let short = mm(x);
+    if x != limit && short == mm(limit) {
+        fmt_num((x * 1e10).round() / 1e10 + 0.0)
+    } else {
+        short
+    }
 }
 
 /// Where clip `i` is, as the file placed it: "at 17.5 mm" or "on P2 at 17.5 mm".
@@ -381,8 +398,8 @@ fn report(c: &mut Checker, error: RepairError, raw: &RawClip) {
                  coaptation line [0, {}] mm (clip.coaptation_length_mm)",
                 mm(width_mm),
                 clip_at(raw, index, position_mm),
-                mm(lo_mm),
-                mm(hi_mm),
+                mm_vs(lo_mm, 0.0),
+                mm_vs(hi_mm, length_mm),
                 mm(length_mm)
             );
             c.fail(&format!("{CLIPS}.{index}"), message);
@@ -402,7 +419,7 @@ fn report(c: &mut Checker, error: RepairError, raw: &RawClip) {
                  overlap: their centres are {} mm apart, at least {} mm are needed",
                 clip_at(raw, first, first_mm),
                 clip_at(raw, second, second_mm),
-                mm(distance_mm),
+                mm_vs(distance_mm, min_distance_mm),
                 mm(min_distance_mm)
             );
             c.fail(&format!("{CLIPS}.{second}"), message);
