@@ -247,12 +247,14 @@ fn finish(result: Result<(String, i32), SweepError>) -> ExitCode {
 
 /// A flag raised by the first Ctrl-C, SIGTERM or SIGHUP (what a batch scheduler sends before
 /// it kills a job): the sweep stops cleanly after the points in progress, writes sweep.json
-/// (`interrupted`) and exits 130. A second signal exits at once (130); the rows written are
-/// whole either way.
+/// (`interrupted`) and exits 130. A second signal exits at once (130), after sweep.json is
+/// rewritten from the rows on disk; the rows written are whole either way.
 fn stop_signal() -> &'static AtomicBool {
     static STOP: AtomicBool = AtomicBool::new(false);
     let handler = ctrlc::set_handler(|| {
         if STOP.swap(true, Ordering::SeqCst) {
+            // sweep.json agrees with the rows on disk, and no further row is written.
+            sweep::quit_now();
             std::process::exit(exit_code::INTERRUPTED);
         }
         report("\ninterrupted: finishing the points in progress (interrupt again to quit at once)");

@@ -13,7 +13,7 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use super::error::SweepError;
-use super::manifest::{Manifest, RunStatus, MANIFEST_FILE};
+use super::manifest::{copy_inputs, Manifest, RunStatus, MANIFEST_FILE};
 use super::results::{self, Counts, RESULTS_FILE};
 use super::shard::Shard;
 use crate::output::atomic::write_atomic;
@@ -128,7 +128,7 @@ pub fn merge(dirs: &[PathBuf], out: Option<&Path>) -> Result<MergeOutcome, Sweep
         }
     }
 
-    let header = results::header(&reference.axes);
+    let header = results::header(&reference.axis_keys());
     let n_axes = reference.axes.len();
     // slot[i] = (dir + 1, start, len); dir 0 = no row yet.
     let mut slots: Vec<(u32, u64, u32)> = Vec::new();
@@ -185,6 +185,8 @@ pub fn merge(dirs: &[PathBuf], out: Option<&Path>) -> Result<MergeOutcome, Sweep
         )));
     }
 
+    // The inputs of the sweep, which every shard's sweep_id says is one and the same.
+    copy_inputs(first_dir, &out_dir)?;
     let out_path = out_dir.join(RESULTS_FILE);
     let mut sources: Vec<File> = dirs
         .iter()

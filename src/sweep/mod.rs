@@ -11,6 +11,7 @@
 mod chain;
 mod columns;
 mod error;
+mod live;
 mod manifest;
 mod merge;
 mod progress;
@@ -23,6 +24,7 @@ mod sobol;
 pub mod spec;
 
 pub use error::SweepError;
+pub use live::quit_now;
 pub use manifest::{Manifest, RunStatus, MANIFEST_FILE};
 pub use merge::{merge, MergeOutcome};
 pub use results::{Counts, Status, RESULTS_FILE};

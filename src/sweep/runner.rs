@@ -21,7 +21,8 @@ use rayon::prelude::*;
 
 use super::chain;
 use super::error::SweepError;
-use super::manifest::{Manifest, RunStatus, MANIFEST_FILE};
+use super::live::Registration;
+use super::manifest::{write_inputs, Manifest, RunStatus, MANIFEST_FILE};
 use super::progress::Progress;
 use super::results::{self, Counts, Row, RESULTS_FILE};
 use super::resume::{self, chunk_count, pending_chunk, point_waveforms_name, Opened};
@@ -219,6 +220,10 @@ pub fn sweep(opts: &SweepOptions, stop: &AtomicBool) -> Result<SweepOutcome, Swe
     manifest.counts = before;
     manifest.missing = manifest.shard_points - before.total();
     manifest.write(&dir)?;
+    write_inputs(&dir, &spec)?;
+    // Until this function returns, a second signal's exit path keeps sweep.json in line with
+    // the rows written.
+    let live = Registration::new(dir.clone(), manifest.clone(), started);
     if opts.waveforms {
         let wdir = dir.join(WAVEFORMS_DIR);
         std::fs::create_dir_all(&wdir)
@@ -240,7 +245,7 @@ pub fn sweep(opts: &SweepOptions, stop: &AtomicBool) -> Result<SweepOutcome, Swe
     let waveform_error = Mutex::new(None::<(PathBuf, io::Error)>);
     let should_stop = || stop.load(Ordering::Relaxed) || halt.load(Ordering::Relaxed);
     let written = std::thread::scope(|scope| {
-        let writer = scope.spawn(|| write_rows(rx, file, len, &progress, &halt));
+        let writer = scope.spawn(|| write_rows(rx, file, len, &progress, &halt, &live));
         let (spec, seed) = (&spec, seed.as_ref());
         let done = done.as_ref();
         // try_for_each: once stopped, the chunks not yet begun are skipped, not visited one by
@@ -301,7 +306,7 @@ pub fn sweep(opts: &SweepOptions, stop: &AtomicBool) -> Result<SweepOutcome, Swe
     } else {
         RunStatus::Finished
     };
-    let saved = manifest.write(&dir);
+    let saved = live.close(|| manifest.write(&dir));
     if let Some((path, source)) = write_failure {
         let state = match saved {
             Ok(()) => String::new(),
@@ -337,7 +342,8 @@ struct Written {
     error: Option<io::Error>,
 }
 
-/// Append rows as they come, flushing whenever none are waiting. On a write error the file is
+/// Append rows as they come, flushing whenever none are waiting; each batch is written, flushed
+/// and counted in `live`'s ledger under its lock (see `live`). On a write error the file is
 /// cut back to its last flushed row (so it holds whole rows only), the channel is closed (the
 /// workers stop) and the error returned.
 fn write_rows(
@@ -346,6 +352,7 @@ fn write_rows(
     len: u64,
     progress: &Progress,
     halt: &AtomicBool,
+    live: &Registration,
 ) -> Written {
     let mut out = BufWriter::with_capacity(1 << 16, file);
     let mut committed_len = len;
@@ -354,6 +361,7 @@ fn write_rows(
     let mut pending = Counts::default();
     let mut error = None;
     while let Ok(first) = rx.recv() {
+        let mut ledger = live.ledger();
         let mut row = Some(first);
         while let Some(r) = row.take().or_else(|| rx.try_recv().ok()) {
             if let Err(e) = out.write_all(r.line.as_bytes()) {
@@ -369,19 +377,22 @@ fn write_rows(
             }
         }
         if error.is_some() {
-            break;
+            halt.store(true, Ordering::Relaxed);
+            let (file, _) = out.into_parts();
+            // Whole rows only: drop whatever part of the failed batch reached the file.
+            let _ = file.set_len(committed_len);
+            drop(ledger);
+            return Written {
+                counts: committed,
+                error,
+            };
         }
         committed_len += pending_len;
         committed.merge(&pending);
+        ledger.committed = committed;
+        drop(ledger);
         progress.inc(pending.total());
         (pending_len, pending) = (0, Counts::default());
-    }
-    if error.is_some() {
-        halt.store(true, Ordering::Relaxed);
-        drop(rx);
-        let (file, _) = out.into_parts();
-        // Whole rows only: drop whatever part of the failed batch reached the file.
-        let _ = file.set_len(committed_len);
     }
     Written {
         counts: committed,

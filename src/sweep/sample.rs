@@ -16,6 +16,10 @@ pub enum AxisValue {
     Float(f64),
     Bool(bool),
     Str(String),
+    /// An array or a table (e.g. a `clip.clips` list of clips), held as TOML. Its text is
+    /// inline TOML on one line with the tables' keys in sorted order, so equal values have
+    /// equal text (`[{ position_mm = 17.5, size = "NT" }]`).
+    Structured(toml::Value),
 }
 
 impl AxisValue {
@@ -28,16 +32,39 @@ impl AxisValue {
             AxisValue::Float(x) => format!("{x:?}"),
             AxisValue::Bool(b) => b.to_string(),
             AxisValue::Str(s) => toml::Value::String(s.clone()).to_string(),
+            AxisValue::Structured(v) => v.to_string(),
         }
     }
 
-    /// The results.csv cell: numbers in Rust's shortest round-trip form (`{}`).
+    /// The results.csv cell: numbers in Rust's shortest round-trip form (`{}`), a structured
+    /// value as its inline TOML (one line; `results::line` quotes it for CSV).
     pub fn cell(&self) -> String {
         match self {
             AxisValue::Int(i) => i.to_string(),
             AxisValue::Float(x) => format!("{x}"),
             AxisValue::Bool(b) => b.to_string(),
             AxisValue::Str(s) => s.clone(),
+            AxisValue::Structured(v) => v.to_string(),
+        }
+    }
+
+    /// A short name for a figure: `NT@17.5`, `XT@14.5+XT@20.5` for a list of clips (each table
+    /// with a `size` as `size@position_mm` or `size@segment`), the cell otherwise.
+    pub fn label(&self) -> String {
+        match self {
+            AxisValue::Structured(v) => structured_label(v).unwrap_or_else(|| self.cell()),
+            other => other.cell(),
+        }
+    }
+
+    /// The value as JSON, for sweep.json (a structured value as the same array or object).
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            AxisValue::Int(i) => (*i).into(),
+            AxisValue::Float(x) => (*x).into(),
+            AxisValue::Bool(b) => (*b).into(),
+            AxisValue::Str(s) => s.as_str().into(),
+            AxisValue::Structured(v) => serde_json::to_value(v).unwrap_or_default(),
         }
     }
 
@@ -49,6 +76,38 @@ impl AxisValue {
             _ => None,
         }
     }
+}
+
+/// The short label of a results.csv cell holding a structured value (see [`AxisValue::label`]),
+/// for readers of results.csv such as the figures; `None` when the cell is not one.
+pub fn cell_label(cell: &str) -> Option<String> {
+    let table: toml::Table = format!("v = {cell}").parse().ok()?;
+    structured_label(table.get("v")?)
+}
+
+/// `size@place` for every table of an array of tables that each have a `size`, joined by `+`.
+fn structured_label(v: &toml::Value) -> Option<String> {
+    let scalar = |v: &toml::Value| match v {
+        toml::Value::String(s) => Some(s.clone()),
+        toml::Value::Integer(_) | toml::Value::Float(_) => Some(v.to_string()),
+        _ => None,
+    };
+    let parts: Option<Vec<String>> = v
+        .as_array()?
+        .iter()
+        .map(|item| {
+            let t = item.as_table()?;
+            let size = scalar(t.get("size")?)?;
+            let place = ["position_mm", "segment"]
+                .iter()
+                .find_map(|k| t.get(*k).and_then(scalar));
+            Some(match place {
+                Some(p) => format!("{size}@{p}"),
+                None => size,
+            })
+        })
+        .collect();
+    parts.filter(|p| !p.is_empty()).map(|p| p.join("+"))
 }
 
 impl std::fmt::Display for AxisValue {

@@ -107,6 +107,34 @@ pub struct Axis {
     /// Scenario key path, as for `--set` (also the results.csv column).
     pub key: String,
     pub values: AxisValues,
+    /// How a list of evenly spaced values was given (`None`: listed one by one, or not a list).
+    pub spacing: Option<Spacing>,
+}
+
+/// A `linspace` or `logspace` axis as written: its values are made from these.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Spacing {
+    /// `"linspace"` or `"logspace"`.
+    pub how: &'static str,
+    pub start: f64,
+    pub stop: f64,
+    pub count: u64,
+}
+
+impl Axis {
+    /// How the axis was given, as sweep.json records it (and the sweep's identity hashes it):
+    /// `{"values": [...]}`, `{"linspace": [start, stop, count]}` (so a million values take one
+    /// line), `{"logspace": [...]}` or `{"range": [low, high]}`. One place to extend with a new
+    /// way of giving values.
+    pub fn given(&self) -> serde_json::Map<String, serde_json::Value> {
+        use serde_json::json;
+        let (name, value) = match (&self.values, self.spacing) {
+            (_, Some(s)) => (s.how, json!([s.start, s.stop, s.count])),
+            (AxisValues::List(v), None) => ("values", v.iter().map(AxisValue::to_json).collect()),
+            (AxisValues::Range { lo, hi }, None) => ("range", json!([lo, hi])),
+        };
+        serde_json::Map::from_iter([(name.to_owned(), value)])
+    }
 }
 
 /// A validated sweep, ready to run.
@@ -114,8 +142,11 @@ pub struct Axis {
 pub struct SweepSpec {
     /// The sweep file as named on the command line.
     pub path: PathBuf,
-    /// Hex SHA-256 of the sweep file's bytes.
+    /// Hex SHA-256 of the sweep file's bytes (provenance only: the sweep's identity is its
+    /// parsed content, `Manifest::sweep_id`).
     pub sha256: String,
+    /// The sweep file's text, copied into the output directory.
+    pub text: String,
     /// The base scenario file (relative paths are against the sweep file's directory).
     pub scenario_path: PathBuf,
     /// Its text, read and merged over its presets once: every point is this plus its axis
@@ -124,6 +155,8 @@ pub struct SweepSpec {
     /// The base scenario, validated.
     pub base: Scenario,
     pub mode: Mode,
+    /// `samples` of a design that has them (not a grid).
+    pub samples: Option<u64>,
     pub seed: Option<u64>,
     pub max_points: u64,
     /// Points per warm-start chunk (see `shard::DEFAULT_CHUNK_POINTS`).
@@ -363,10 +396,12 @@ pub fn load(path: &Path) -> Result<SweepSpec, SweepError> {
     let mut spec = SweepSpec {
         path: path.to_path_buf(),
         sha256,
+        text: text.clone(),
         base: template.with_sets(&[]).map_err(SweepError::Scenario)?,
         scenario_path,
         template,
         mode,
+        samples: (mode != Mode::Grid).then_some(samples),
         seed: (mode != Mode::Grid).then_some(seed),
         max_points,
         chunk_points,
@@ -494,6 +529,7 @@ fn axis(p: &mut Problems, i: usize, a: &RawAxis, mode: Mode, max_points: u64) ->
         return fail(p, format!("not for mode = \"{}\": {hint}", mode.as_str()));
     }
     let items = list.get_ref();
+    let mut spacing = None;
     let values = match *how {
         "values" => {
             if items.is_empty() {
@@ -547,6 +583,16 @@ fn axis(p: &mut Problems, i: usize, a: &RawAxis, mode: Mode, max_points: u64) ->
                     format!("gives the value {x}: start and stop are too far apart for f64"),
                 );
             }
+            spacing = Some(Spacing {
+                how: if *how == "linspace" {
+                    "linspace"
+                } else {
+                    "logspace"
+                },
+                start,
+                stop,
+                count,
+            });
             AxisValues::List(xs.into_iter().map(AxisValue::Float).collect())
         }
         _ => {
@@ -561,7 +607,11 @@ fn axis(p: &mut Problems, i: usize, a: &RawAxis, mode: Mode, max_points: u64) ->
             }
         }
     };
-    Some(Axis { key, values })
+    Some(Axis {
+        key,
+        values,
+        spacing,
+    })
 }
 
 fn number(v: &toml::Value) -> Option<f64> {
@@ -572,6 +622,8 @@ fn number(v: &toml::Value) -> Option<f64> {
     }
 }
 
+/// An axis value: a number, a string, a boolean, or an array or table of them (for a key that
+/// takes one, such as `clip.clips`); the scenario reader judges it like any other value.
 fn axis_value(v: &toml::Value) -> Result<AxisValue, &'static str> {
     match v {
         toml::Value::Integer(i) => Ok(AxisValue::Int(*i)),
@@ -579,22 +631,46 @@ fn axis_value(v: &toml::Value) -> Result<AxisValue, &'static str> {
         toml::Value::Float(_) => Err("must be finite"),
         toml::Value::Boolean(b) => Ok(AxisValue::Bool(*b)),
         toml::Value::String(s) => Ok(AxisValue::Str(s.clone())),
-        _ => Err("must be a number, a string or a boolean"),
+        toml::Value::Datetime(_) => {
+            Err("must be a number, a string, a boolean, an array or a table")
+        }
+        toml::Value::Array(_) | toml::Value::Table(_) => {
+            structured_ok(v)?;
+            Ok(AxisValue::Structured(v.clone()))
+        }
     }
 }
 
-/// Check every axis value against the base scenario (see the module header); a value that fails
-/// alone but passes with some value of another axis is left to the points. Linear in the number
-/// of distinct values: each is loaded once (a hash set skips repeats), and only a failing value
-/// is tried with the other axes' values.
-fn check_values(spec: &SweepSpec, raw: &RawSweep, p: &mut Problems) {
-    let candidates = |axis: &Axis| -> Vec<AxisValue> {
-        match &axis.values {
-            AxisValues::List(v) => v.clone(),
-            AxisValues::Range { lo, hi } => vec![AxisValue::Float(*lo), AxisValue::Float(*hi)],
+/// What an array or table axis value may hold: what [`axis_value`] allows, nested, with
+/// strings on one line (the value is one line of results.csv and one `--set` argument).
+fn structured_ok(v: &toml::Value) -> Result<(), &'static str> {
+    match v {
+        toml::Value::Float(x) if !x.is_finite() => Err("must hold finite numbers only"),
+        toml::Value::Datetime(_) => Err("must not hold dates or times"),
+        toml::Value::String(s) if s.contains(['\n', '\r']) => {
+            Err("must not hold strings with line breaks")
         }
-    };
-    let set = |axis: &Axis, v: &AxisValue| format!("{}={}", axis.key, v.set_text());
+        toml::Value::Array(items) => items.iter().try_for_each(structured_ok),
+        toml::Value::Table(t) => t.values().try_for_each(structured_ok),
+        _ => Ok(()),
+    }
+}
+
+/// The values of an axis that the up-front check tries: every listed value, both ends of a
+/// range.
+fn candidates(axis: &Axis) -> Vec<AxisValue> {
+    match &axis.values {
+        AxisValues::List(v) => v.clone(),
+        AxisValues::Range { lo, hi } => vec![AxisValue::Float(*lo), AxisValue::Float(*hi)],
+    }
+}
+
+/// Check every axis value against the base scenario (see the module header): a value is refused
+/// only when no point can use it. Each distinct value is loaded once alone (a hash set skips
+/// repeats); only a value that fails alone is tried further ([`rescue`]), so the check stays
+/// linear in the number of values.
+fn check_values(spec: &SweepSpec, raw: &RawSweep, p: &mut Problems) {
+    let all: Vec<Vec<AxisValue>> = spec.axes.iter().map(candidates).collect();
     for (i, axis) in spec.axes.iter().enumerate() {
         let raw_axis = &raw.axes[i];
         let span = [
@@ -608,12 +684,9 @@ fn check_values(spec: &SweepSpec, raw: &RawSweep, p: &mut Problems) {
         .map(|s| s.span())
         .next();
         let mut seen: HashSet<String> = HashSet::new();
-        let distinct: Vec<(AxisValue, String)> = candidates(axis)
-            .into_iter()
-            .map(|v| {
-                let arg = set(axis, &v);
-                (v, arg)
-            })
+        let distinct: Vec<(&AxisValue, String)> = all[i]
+            .iter()
+            .map(|v| (v, set_arg(axis, v)))
             .filter(|(_, arg)| seen.insert(arg.clone()))
             .collect();
         // Each distinct value loaded once, on all cores; failures kept in axis order.
@@ -622,21 +695,21 @@ fn check_values(spec: &SweepSpec, raw: &RawSweep, p: &mut Problems) {
             .filter_map(|(v, arg)| {
                 spec.load(std::slice::from_ref(arg))
                     .err()
-                    .map(|e| (v, arg, e))
+                    .map(|e| (*v, arg, e))
             })
             .collect();
         let mut reported = 0;
-        for (v, arg, error) in failing {
-            let rescued = spec.axes.iter().enumerate().any(|(j, other)| {
-                j != i
-                    && candidates(other)
-                        .iter()
-                        .any(|w| spec.load(&[arg.clone(), set(other, w)]).is_ok())
-            });
-            if !rescued {
+        // In batches on all cores, in axis order, so that the check stops soon after
+        // MAX_REPORTED_VALUES refusals.
+        for batch in failing.chunks(RESCUE_BATCH) {
+            let refused: Vec<bool> = batch
+                .par_iter()
+                .map(|(_, arg, error)| !rescue(spec, &all, i, arg, error))
+                .collect();
+            for ((v, _, error), _) in batch.iter().zip(refused).filter(|(_, r)| *r) {
                 p.at(
                     span.clone(),
-                    format!("axes[{i}] ({}) value {v}: {}", axis.key, describe(&error)),
+                    format!("axes[{i}] ({}) value {v}: {}", axis.key, describe(error)),
                 );
                 reported += 1;
                 if reported == MAX_REPORTED_VALUES {
@@ -651,8 +724,102 @@ fn check_values(spec: &SweepSpec, raw: &RawSweep, p: &mut Problems) {
                     break;
                 }
             }
+            if reported == MAX_REPORTED_VALUES {
+                break;
+            }
         }
     }
+}
+
+/// Failing values tried together on all cores by [`check_values`].
+const RESCUE_BATCH: usize = 64;
+/// Combinations of the other axes' values a failing value is tried with ([`rescue`]).
+const RESCUE_BUDGET: usize = 256;
+
+/// The `--set` argument of value `v` of `axis`.
+fn set_arg(axis: &Axis, v: &AxisValue) -> String {
+    format!("{}={}", axis.key, v.set_text())
+}
+
+/// Whether value `arg` of axis `i`, which fails alone with `error`, may still be usable, i.e.
+/// it is left to the points rather than refused. Tried, in order: with each value of each other
+/// axis (the others at the base scenario's values), then with one value of *every* other axis
+/// together (each value of each axis at least once, then the combinations in grid order) up to
+/// [`RESCUE_BUDGET`] loads — so that a direct clip swept over `clip.model`, `clip.eroa_cm2` and
+/// `clip.area_cm2` passes. Refused (`false`) when every combination was tried, or when the
+/// same problem of this very value came back from every load (`heart.rate_bpm = 500`: out of
+/// range whatever the other values are); otherwise, with the budget spent, the points decide.
+fn rescue(
+    spec: &SweepSpec,
+    all: &[Vec<AxisValue>],
+    i: usize,
+    arg: &str,
+    error: &ScenarioError,
+) -> bool {
+    let own = |e: &ScenarioError| -> HashSet<String> {
+        match e {
+            ScenarioError::Invalid { problems, .. } => problems
+                .iter()
+                .filter(|p| matches!(&p.source, Some(Source::Set(s)) if s == arg))
+                .map(|p| p.message.clone())
+                .collect(),
+            _ => HashSet::new(),
+        }
+    };
+    // Problems of this value that every load so far has reported.
+    let mut persistent = own(error);
+    let mut fails = |sets: Vec<String>| match spec.load(&sets) {
+        Ok(_) => false,
+        Err(e) => {
+            let now = own(&e);
+            persistent.retain(|m| now.contains(m));
+            true
+        }
+    };
+    let others: Vec<usize> = (0..all.len()).filter(|&j| j != i).collect();
+    for &j in &others {
+        for w in &all[j] {
+            if !fails(vec![arg.to_owned(), set_arg(&spec.axes[j], w)]) {
+                return true;
+            }
+        }
+    }
+    if others.len() < 2 {
+        return false; // every point's combination was tried
+    }
+    let sizes: Vec<usize> = others.iter().map(|&j| all[j].len()).collect();
+    let product = sizes
+        .iter()
+        .try_fold(1usize, |acc, &n| acc.checked_mul(n))
+        .unwrap_or(usize::MAX);
+    let widest = sizes.iter().copied().max().unwrap_or(0);
+    // Diagonal first (every value of every axis once), then the grid; at most the budget.
+    let diagonal = (0..widest).map(|t| sizes.iter().map(|&n| t % n).collect::<Vec<_>>());
+    let grid = (0..product).map(|mut t| {
+        let mut digits = vec![0; sizes.len()];
+        for (d, &n) in digits.iter_mut().zip(&sizes).rev() {
+            *d = t % n;
+            t /= n;
+        }
+        digits
+    });
+    let tried = diagonal.chain(grid).take(RESCUE_BUDGET);
+    let mut count = 0usize;
+    for digits in tried {
+        count += 1;
+        let mut sets = vec![arg.to_owned()];
+        sets.extend(
+            others
+                .iter()
+                .zip(digits)
+                .map(|(&j, k)| set_arg(&spec.axes[j], &all[j][k])),
+        );
+        if !fails(sets) {
+            return true;
+        }
+    }
+    let every_point_tried = count.saturating_sub(widest) >= product;
+    !every_point_tried && persistent.is_empty()
 }
 
 /// A scenario error as one line, without repeating the `--set` argument we made up.
