@@ -214,16 +214,32 @@ proptest! {
     /// sweep.json as --resume and merge read it.
     #[test]
     fn sweep_json_reader_never_panics(edits in edits()) {
-        let seed = r#"{
+        let seed = SWEEP_JSON;
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("sweep.json"), mutate(seed.as_bytes(), &edits)).unwrap();
+        if let Ok(m) = Manifest::read(dir.path()) {
+            // What merge then computes from it must not panic either.
+            let _ = m.mismatch(&m);
+        }
+    }
+}
+
+/// A valid sweep.json (its sweep_id is the identity of what it records), mutated by the fuzzer.
+const SWEEP_JSON: &str = r#"{
   "mitralsim_version": "0.1.0",
+  "sweep_id": "caa76805d97e454489de2707965e0461f2ecd286a2b41839f0f6dcd4291b87d7",
   "sweep_file": "s.toml",
   "sweep_sha256": "00",
   "scenario_file": "base.toml",
   "scenario_sha256": "00",
   "mode": "grid",
+  "samples": null,
   "seed": null,
   "convergence": "accelerated",
-  "axes": ["heart.rate_bpm"],
+  "axes": [
+    {"key": "heart.rate_bpm", "values": [70, 80]},
+    {"key": "valves.mitral.eroa_cm2", "linspace": [0.2, 0.5, 8]}
+  ],
   "points": 16,
   "chunk_points": 4,
   "shard": {"index": 1, "count": 2},
@@ -236,13 +252,15 @@ proptest! {
   "points_per_second": 8.0
 }
 "#;
-        let dir = tempfile::tempdir().unwrap();
-        fs::write(dir.path().join("sweep.json"), mutate(seed.as_bytes(), &edits)).unwrap();
-        if let Ok(m) = Manifest::read(dir.path()) {
-            // What merge then computes from it must not panic either.
-            let _ = m.mismatch(&m);
-        }
-    }
+
+/// The fuzzer starts from a sweep.json the reader accepts, not one refused at the first check.
+#[test]
+fn the_sweep_json_seed_is_valid() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("sweep.json"), SWEEP_JSON).unwrap();
+    let m = Manifest::read(dir.path()).expect("a valid sweep.json");
+    assert_eq!(m.mismatch(&m), None);
+    assert_eq!(m.axis_keys(), ["heart.rate_bpm", "valves.mitral.eroa_cm2"]);
 }
 
 #[test]

@@ -950,3 +950,83 @@ fn case4_plot_refuses_a_waveforms_file_cut_at_a_line_boundary() {
         .code(2)
         .stderr(predicate::str::contains("the file was cut"));
 }
+
+/// Case 14 (issue 11): a scheduler's SIGTERM mid-sweep, then `--resume`, gives the rows of the
+/// uninterrupted sweep; a double Ctrl-C quits without finishing the points in progress and
+/// still leaves sweep.json `interrupted` with counts and `missing` those of the rows on disk,
+/// which are whole.
+#[test]
+fn case14_signals_mid_sweep_leave_sweep_json_matching_the_rows_and_resume_completes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let points = 48u64;
+    let file = sweep_file(
+        tmp.path(),
+        "s.toml",
+        &format!(
+            "chunk_points = 4\nconvergence = \"plain\"\n[[axes]]\n\
+             key = \"valves.mitral.eroa_cm2\"\nlinspace = [0.2, 0.5, {points}]\n"
+        ),
+    );
+    let reference = tmp.path().join("reference");
+    mitralsim()
+        .arg("sweep")
+        .arg(&file)
+        .arg("--out")
+        .arg(&reference)
+        .assert()
+        .success();
+    for signals in [&["TERM"][..], &["INT", "INT"]] {
+        let out = tmp.path().join(signals.join("-"));
+        let args = [
+            "sweep".as_ref(),
+            file.as_os_str(),
+            "--out".as_ref(),
+            out.as_os_str(),
+            "--jobs".as_ref(),
+            "2".as_ref(),
+        ];
+        let child = spawn(&args);
+        let start = Instant::now();
+        while fs::read_to_string(out.join("results.csv")).map_or(0, |t| t.lines().count()) < 3 {
+            assert!(start.elapsed() < Duration::from_secs(60), "no rows written");
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        for sig in signals {
+            signal(child.id(), sig);
+        }
+        let (code, _, stderr) = finish(child);
+        assert_eq!(code, 130, "{signals:?}: {stderr}");
+        let text = fs::read_to_string(out.join("results.csv")).unwrap();
+        assert!(text.ends_with('\n'), "{signals:?}: whole rows only");
+        let on_disk = rows(&out);
+        let m = manifest(&out);
+        assert_eq!(m["status"], "interrupted", "{signals:?}");
+        let counted = ["ok", "not_converged", "error"]
+            .iter()
+            .map(|k| m["counts"][k].as_u64().unwrap())
+            .sum::<u64>();
+        assert_eq!(
+            counted,
+            on_disk.len() as u64,
+            "{signals:?}: counts = rows on disk"
+        );
+        assert_eq!(m["missing"].as_u64(), Some(points - on_disk.len() as u64));
+        assert!(
+            (on_disk.len() as u64) < points,
+            "{signals:?}: stopped early"
+        );
+        mitralsim()
+            .arg("sweep")
+            .arg(&file)
+            .arg("--out")
+            .arg(&out)
+            .arg("--resume")
+            .assert()
+            .success();
+        assert_eq!(
+            rows(&out),
+            rows(&reference),
+            "{signals:?}: resumed = uninterrupted"
+        );
+    }
+}

@@ -362,7 +362,8 @@ fn merge_refuses_shards_that_do_not_fit_together() {
     merge(&[&s1, &s1], "shard 1/2 is given twice");
     merge(
         &[&s1, &b2],
-        "not shards of the same sweep: sweep file (sha256) differs",
+        "not shards of the same sweep: axes[0] (valves.mitral.eroa_cm2) values differ: \
+         {\"linspace\":[0.2,0.5,20]} here, {\"linspace\":[0.2,0.6,20]} there",
     );
     // An unfinished shard (a killed job).
     let cut = tmp.path().join("cut");

@@ -305,12 +305,6 @@ impl Manifest {
     /// The numbers that `resume` and `merge` index and divide by must fit together, and the
     /// identity must be that of the recorded design.
     fn check(&self) -> Result<(), String> {
-        if self.sweep_id != self.identity() {
-            return Err(format!(
-                "sweep_id {} is not the identity of the design it records",
-                short(&self.sweep_id)
-            ));
-        }
         let max_chunk = MAX_CHUNK_POINTS as u64;
         if !(1..=max_chunk).contains(&self.chunk_points) {
             return Err(format!(
@@ -342,6 +336,12 @@ impl Manifest {
                 self.counts.total(),
                 self.missing,
                 self.shard_points
+            ));
+        }
+        if self.sweep_id != self.identity() {
+            return Err(format!(
+                "sweep_id {} is not the identity of the design it records",
+                short(&self.sweep_id)
             ));
         }
         Ok(())

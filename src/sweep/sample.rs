@@ -639,4 +639,29 @@ mod tests {
         assert_eq!(AxisValue::Float(75.0).cell(), "75");
         assert_eq!(AxisValue::Str("orifice".into()).set_text(), "\"orifice\"");
     }
+
+    #[test]
+    fn a_structured_value_is_one_line_of_toml_that_reads_back_exactly() {
+        let written = "v = [{ size = \"XT\", position_mm = 14.5 }, { size = \"XT\", \
+                       position_mm = 20.5 }, { segment = \"P2\", size = \"NT\", x = [0.1, 1e300] }]";
+        let value = written.parse::<toml::Table>().unwrap()["v"].clone();
+        let v = AxisValue::Structured(value.clone());
+        let text = v.set_text();
+        assert!(!text.contains(['\n', '\r']), "{text}");
+        assert_eq!(text, v.cell());
+        let back: toml::Table = format!("v = {text}").parse().unwrap();
+        assert_eq!(back["v"], value, "{text}");
+        // Keys sorted: the same value written in another order has the same cell.
+        let reordered = "v = [{ position_mm = 14.5, size = \"XT\" }, { size = \"XT\", \
+                         position_mm = 20.5 }, { x = [0.1, 1e300], size = \"NT\", segment = \"P2\" }]";
+        let other = reordered.parse::<toml::Table>().unwrap()["v"].clone();
+        assert_eq!(AxisValue::Structured(other).cell(), text);
+        assert_eq!(v.label(), "XT@14.5+XT@20.5+NT@P2");
+        assert_eq!(cell_label(&text).as_deref(), Some("XT@14.5+XT@20.5+NT@P2"));
+        assert_eq!(cell_label("0.3"), None);
+        let table =
+            AxisValue::Structured("v = { a = 1 }".parse::<toml::Table>().unwrap()["v"].clone());
+        assert_eq!(table.label(), "{ a = 1 }");
+        assert_eq!(v.to_json()[2]["segment"], "P2");
+    }
 }

@@ -1,0 +1,382 @@
+//! Sweep axes beyond scalars and what identifies a sweep (issue 11): a clip configuration
+//! (`clip.clips`, a list of tables) as an axis end to end; a direct clip swept over the three
+//! keys it needs together; the sweep's identity being its parsed content (comments do not block
+//! `--resume` or `merge`, values do, and the message says which); the sweep file and the
+//! resolved base scenario copied into the output, and sweep.json listing each axis as given.
+
+mod common;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::fs;
+use std::path::{Path, PathBuf};
+use tempfile::TempDir;
+
+fn fixture(relative: &str) -> PathBuf {
+    common::repo_path(&format!("tests/fixtures/sweeps/{relative}"))
+}
+
+fn mitralsim() -> Command {
+    Command::cargo_bin("mitralsim").expect("binary")
+}
+
+/// A sweep file `name` in `dir` over the base scenario fixture `base`, `body` after the header.
+fn sweep_file(dir: &Path, name: &str, base: &str, body: &str) -> PathBuf {
+    let path = dir.join(name);
+    let text = format!(
+        "version = 1\nscenario = '{}'\n{body}",
+        fixture(base).display()
+    );
+    fs::write(&path, text).expect("sweep file");
+    path
+}
+
+fn sweep(file: &Path, out: &Path, args: &[&str]) -> assert_cmd::assert::Assert {
+    mitralsim()
+        .arg("sweep")
+        .arg(file)
+        .arg("--out")
+        .arg(out)
+        .args(args)
+        .assert()
+}
+
+fn read(path: &Path) -> String {
+    fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The header and the rows sorted by index.
+fn sorted_rows(dir: &Path) -> (String, Vec<String>) {
+    let text = read(&dir.join("results.csv"));
+    let mut lines = text.lines();
+    let header = lines.next().expect("header").to_owned();
+    let mut rows: Vec<String> = lines.map(str::to_owned).collect();
+    rows.sort_by_key(|r| r.split(',').next().unwrap().parse::<u64>().expect("index"));
+    (header, rows)
+}
+
+/// The records of results.csv (CSV-parsed), by index.
+fn records(dir: &Path) -> (csv::StringRecord, Vec<csv::StringRecord>) {
+    let mut reader = csv::Reader::from_path(dir.join("results.csv")).expect("results.csv");
+    let header = reader.headers().unwrap().clone();
+    let mut rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    rows.sort_by_key(|r| r[0].parse::<u64>().unwrap());
+    (header, rows)
+}
+
+fn manifest(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&read(&dir.join("sweep.json"))).expect("JSON")
+}
+
+const CLIP_CONFIGURATIONS: &str = "convergence = \"plain\"\n\
+    [[axes]]\nkey = \"clip.clips\"\nvalues = [\n\
+      [{ size = \"NT\", position_mm = 17.5 }],\n\
+      [{ size = \"XT\", position_mm = 17.5 }],\n\
+      [{ size = \"XT\", position_mm = 14.5 }, { size = \"XT\", position_mm = 20.5 }],\n\
+    ]\n";
+
+/// One NT, one XT or two XT as an axis: each point is exactly `run --set clip.clips=...` (plain
+/// convergence, bit for bit), the cell is the value as one line of inline TOML, sweep.json lists
+/// the configurations, more clip holds back more regurgitation, and `--resume` reads the cells
+/// back.
+#[test]
+fn a_clip_configuration_axis_runs_end_to_end() {
+    let tmp = TempDir::new().unwrap();
+    let file = sweep_file(
+        tmp.path(),
+        "clips.toml",
+        "base-device.toml",
+        CLIP_CONFIGURATIONS,
+    );
+    let out = tmp.path().join("out");
+    sweep(&file, &out, &[]).success();
+    let (header, rows) = records(&out);
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let cells: Vec<&str> = rows.iter().map(|r| &r[col("clip.clips")]).collect();
+    assert_eq!(
+        cells,
+        [
+            "[{ position_mm = 17.5, size = \"NT\" }]",
+            "[{ position_mm = 17.5, size = \"XT\" }]",
+            "[{ position_mm = 14.5, size = \"XT\" }, { position_mm = 20.5, size = \"XT\" }]",
+        ]
+    );
+    assert!(rows.iter().all(|r| &r[col("status")] == "ok"));
+    let post_rvol: Vec<f64> = rows
+        .iter()
+        .map(|r| r[col("post_regurgitant_volume_ml")].parse().unwrap())
+        .collect();
+    assert!(
+        post_rvol[0] > post_rvol[1] && post_rvol[1] > post_rvol[2],
+        "NT > XT > two XT: {post_rvol:?}"
+    );
+    // Each point is the run with the cell as its --set value.
+    let run_dir = tmp.path().join("run");
+    mitralsim()
+        .args(["run", "-q", "--no-plots", "--convergence", "plain", "--set"])
+        .arg(format!("clip.clips={}", cells[2]))
+        .arg("--out")
+        .arg(&run_dir)
+        .arg(fixture("base-device.toml"))
+        .assert()
+        .success();
+    let json: serde_json::Value =
+        serde_json::from_str(&read(&run_dir.join("metrics.json"))).unwrap();
+    for key in [
+        "regurgitant_volume_ml",
+        "eroa_cm2",
+        "mitral_mean_gradient_mmhg",
+    ] {
+        let cell: f64 = rows[2][col(&format!("post_{key}"))].parse().unwrap();
+        assert_eq!(cell, json["post"][key].as_f64().unwrap(), "post_{key}");
+    }
+    let axes = &manifest(&out)["axes"];
+    assert_eq!(axes[0]["key"], "clip.clips");
+    assert_eq!(
+        axes[0]["values"][2],
+        serde_json::json!([
+            {"position_mm": 14.5, "size": "XT"},
+            {"position_mm": 20.5, "size": "XT"}
+        ])
+    );
+    // --resume checks every kept row's cells against the design: a cut file is completed to
+    // the same rows.
+    let whole = sorted_rows(&out);
+    let text = read(&out.join("results.csv"));
+    let two_rows = text.match_indices('\n').nth(1).unwrap().0 + 1;
+    fs::write(out.join("results.csv"), &text[..two_rows]).unwrap();
+    sweep(&file, &out, &["--resume"]).success().stdout(
+        predicate::str::contains("3 of 3 points").and(predicate::str::contains("(2 computed")),
+    );
+    assert_eq!(sorted_rows(&out), whole);
+}
+
+/// A direct clip needs `clip.model`, `clip.eroa_cm2` and `clip.area_cm2` together: swept over
+/// the three, it is accepted and runs; a value bad whatever the others are is still refused
+/// with file and line, even where the other axes have more combinations than are tried.
+#[test]
+fn a_direct_clip_over_three_keys_is_accepted_and_bad_values_are_still_refused() {
+    let tmp = TempDir::new().unwrap();
+    let direct = "[[axes]]\nkey = \"clip.model\"\nvalues = [\"direct\"]\n\
+                  [[axes]]\nkey = \"clip.eroa_cm2\"\nvalues = [0.1, 0.15]\n\
+                  [[axes]]\nkey = \"clip.area_cm2\"\nvalues = [3.0, 3.6]\n";
+    let file = sweep_file(tmp.path(), "direct.toml", "base-noclip.toml", direct);
+    let out = tmp.path().join("out");
+    sweep(&file, &out, &[])
+        .success()
+        .stdout(predicate::str::contains("4 ok, 0 not converged, 0 errors"));
+    let (header, rows) = records(&out);
+    let post = header
+        .iter()
+        .position(|h| h == "post_eroa_cm2")
+        .expect("post_eroa_cm2");
+    // The measured post-clip EROA is the swept one (to the solver's accuracy).
+    for (r, want) in rows.iter().zip([0.1, 0.1, 0.15, 0.15]) {
+        let got: f64 = r[post].parse().unwrap();
+        assert!((got / want - 1.0).abs() < 1e-3, "{got} vs {want}");
+    }
+
+    // 500 bpm is out of range with any clip: refused, located.
+    let bad = format!("{direct}[[axes]]\nkey = \"heart.rate_bpm\"\nvalues = [75, 500]\n");
+    let file = sweep_file(tmp.path(), "bad.toml", "base-noclip.toml", &bad);
+    sweep(&file, &tmp.path().join("bad"), &[]).code(2).stderr(
+        predicate::str::contains("bad.toml:14: axes[3] (heart.rate_bpm) value 500")
+            .and(predicate::str::contains("heart.rate_bpm = 500")),
+    );
+    assert!(!tmp.path().join("bad").exists());
+    // The other axes hold 20 × 20 = 400 combinations, more than are tried: the same problem of
+    // this value in every one tried still refuses it.
+    let wide = "[[axes]]\nkey = \"heart.rate_bpm\"\nvalues = [75, 500]\n\
+                [[axes]]\nkey = \"valves.mitral.eroa_cm2\"\nlinspace = [0.2, 0.5, 20]\n\
+                [[axes]]\nkey = \"clip.eroa_cm2\"\nlinspace = [0.01, 0.09, 20]\n";
+    let file = sweep_file(tmp.path(), "wide.toml", "base.toml", wide);
+    sweep(&file, &tmp.path().join("wide"), &[])
+        .code(2)
+        .stderr(predicate::str::contains(
+            "wide.toml:5: axes[0] (heart.rate_bpm) value 500",
+        ));
+}
+
+/// 2 heart rates × 3 EROAs in chunks of 2 (three chunks).
+const SMALL: &str = "chunk_points = 2\n\
+    [[axes]]\nkey = \"heart.rate_bpm\"\nvalues = [70, 80]\n\
+    [[axes]]\nkey = \"valves.mitral.eroa_cm2\"\nlinspace = [0.2, 0.4, 3]\n";
+
+/// The same sweep with comments and another layout.
+fn reformatted(body: &str) -> String {
+    format!(
+        "# A comment, and the values spaced out: the same sweep.\n{}\n# the end\n",
+        body.replace("[70, 80]", "[ 70,  80 ]  # bpm")
+            .replace("chunk_points = 2", "chunk_points   =   2")
+    )
+}
+
+#[test]
+fn a_comment_only_edit_resumes_and_a_changed_value_is_refused_by_name() {
+    let tmp = TempDir::new().unwrap();
+    let file = sweep_file(tmp.path(), "s.toml", "base-noclip.toml", SMALL);
+    let out = tmp.path().join("out");
+    sweep(&file, &out, &[]).success();
+    let whole = sorted_rows(&out);
+    let m = manifest(&out);
+    assert_eq!(m["sweep_id"].as_str().unwrap().len(), 64);
+    assert_eq!(
+        m["axes"],
+        serde_json::json!([
+            {"key": "heart.rate_bpm", "values": [70, 80]},
+            {"key": "valves.mitral.eroa_cm2", "linspace": [0.2, 0.4, 3]},
+        ])
+    );
+    // The inputs are beside the results: the sweep file as given, the resolved base scenario
+    // exactly as `run` writes it.
+    assert_eq!(read(&out.join("sweep.toml")), read(&file));
+    let run_dir = tmp.path().join("run");
+    mitralsim()
+        .args(["run", "-q", "--no-plots", "--out"])
+        .arg(&run_dir)
+        .arg(fixture("base-noclip.toml"))
+        .assert()
+        .success();
+    assert_eq!(
+        read(&out.join("scenario.resolved.toml")),
+        read(&run_dir.join("scenario.resolved.toml"))
+    );
+
+    // Comments and layout changed, rows of the last chunk lost: resumed.
+    let edited = sweep_file(
+        tmp.path(),
+        "s.toml",
+        "base-noclip.toml",
+        &reformatted(SMALL),
+    );
+    let text = read(&out.join("results.csv"));
+    let four_rows = text.match_indices('\n').nth(4).unwrap().0 + 1;
+    fs::write(out.join("results.csv"), &text[..four_rows]).unwrap();
+    sweep(&edited, &out, &["--resume"])
+        .success()
+        .stdout(predicate::str::contains("(2 computed"));
+    assert_eq!(sorted_rows(&out), whole);
+    assert_eq!(manifest(&out)["sweep_id"], m["sweep_id"], "the same sweep");
+    assert_ne!(manifest(&out)["sweep_sha256"], m["sweep_sha256"]);
+    assert_eq!(
+        read(&out.join("sweep.toml")),
+        read(&edited),
+        "the copy follows"
+    );
+
+    // A changed value is another sweep, and the message says which value.
+    let changed = sweep_file(
+        tmp.path(),
+        "c.toml",
+        "base-noclip.toml",
+        &SMALL.replace("80]", "85]"),
+    );
+    sweep(&changed, &out, &["--resume"])
+        .code(2)
+        .stderr(predicate::str::contains(
+        "it holds another sweep (axes[0] (heart.rate_bpm) values differ: item 1 is 85 here, 80 \
+         there)",
+    ));
+    let spaced = sweep_file(
+        tmp.path(),
+        "l.toml",
+        "base-noclip.toml",
+        &SMALL.replace("[0.2, 0.4, 3]", "[0.2, 0.4, 4]"),
+    );
+    sweep(&spaced, &out, &["--resume"])
+        .code(2)
+        .stderr(predicate::str::contains(
+            "axes[1] (valves.mitral.eroa_cm2) values differ: {\"linspace\":[0.2,0.4,4]} here, \
+         {\"linspace\":[0.2,0.4,3]} there",
+        ));
+    let chunks = sweep_file(
+        tmp.path(),
+        "k.toml",
+        "base-noclip.toml",
+        &SMALL.replace("chunk_points = 2", "chunk_points = 3"),
+    );
+    sweep(&chunks, &out, &["--resume"])
+        .code(2)
+        .stderr(predicate::str::contains(
+            "chunk_points differs: 3 here, 2 there",
+        ));
+    assert_eq!(sorted_rows(&out), whole, "untouched");
+
+    // A sweep.json of an earlier mitralsim (no identity) is refused, saying why.
+    let path = out.join("sweep.json");
+    let mut old = manifest(&out);
+    old.as_object_mut().unwrap().remove("sweep_id");
+    fs::write(&path, serde_json::to_string_pretty(&old).unwrap()).unwrap();
+    sweep(&file, &out, &["--resume"])
+        .code(2)
+        .stderr(predicate::str::contains(
+            "before sweeps had an identity (`sweep_id`)",
+        ));
+    // An identity that is not that of the recorded design: edited by hand.
+    let mut edited_axes = m.clone();
+    edited_axes["axes"][0]["values"][1] = 90.into();
+    fs::write(&path, serde_json::to_string_pretty(&edited_axes).unwrap()).unwrap();
+    sweep(&file, &out, &["--resume"]).code(2).stderr(
+        predicate::str::contains("is not the identity of the design it records")
+            .and(predicate::str::contains("edited by hand?")),
+    );
+}
+
+/// Shards made from sweep files that differ only in comments merge; the merge holds the inputs
+/// (from its first shard) and the rows of the whole sweep.
+#[test]
+fn shards_of_files_differing_only_in_comments_merge() {
+    let tmp = TempDir::new().unwrap();
+    let first = sweep_file(tmp.path(), "a.toml", "base-noclip.toml", SMALL);
+    let second = sweep_file(
+        tmp.path(),
+        "b.toml",
+        "base-noclip.toml",
+        &reformatted(SMALL),
+    );
+    let whole = tmp.path().join("whole");
+    sweep(&first, &whole, &[]).success();
+    let shards: Vec<PathBuf> = [(&first, 1), (&second, 2)]
+        .into_iter()
+        .map(|(file, i)| {
+            let out = tmp.path().join(format!("shard-{i}"));
+            sweep(file, &out, &["--shard", &format!("{i}/2")]).success();
+            out
+        })
+        .collect();
+    let merged = tmp.path().join("merged");
+    mitralsim()
+        .arg("merge")
+        .args(&shards)
+        .arg("--out")
+        .arg(&merged)
+        .assert()
+        .success();
+    assert_eq!(sorted_rows(&merged), sorted_rows(&whole));
+    assert_eq!(read(&merged.join("sweep.toml")), read(&first));
+    assert_eq!(
+        read(&merged.join("scenario.resolved.toml")),
+        read(&whole.join("scenario.resolved.toml"))
+    );
+    assert_eq!(manifest(&merged)["sweep_id"], manifest(&whole)["sweep_id"]);
+    // A shard of another sweep is still refused, naming the difference.
+    let other = sweep_file(
+        tmp.path(),
+        "o.toml",
+        "base-noclip.toml",
+        &SMALL.replace("[70, 80]", "[70, 90]"),
+    );
+    let stray = tmp.path().join("stray");
+    sweep(&other, &stray, &["--shard", "2/2"]).success();
+    mitralsim()
+        .arg("merge")
+        .arg(&shards[0])
+        .arg(&stray)
+        .arg("--out")
+        .arg(tmp.path().join("m2"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "values differ: item 1 is 80 here, 90 there",
+        ));
+}
