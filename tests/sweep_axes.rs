@@ -380,3 +380,33 @@ fn shards_of_files_differing_only_in_comments_merge() {
             "values differ: item 1 is 80 here, 90 there",
         ));
 }
+
+/// The example of docs/sweeps.md, scenarios/sweeps/clip-configurations.toml, runs; at every
+/// EROA two XT clips leave less regurgitation than one XT, and one XT less than one NT.
+#[test]
+fn the_clip_configuration_example_runs() {
+    let tmp = TempDir::new().unwrap();
+    let out = tmp.path().join("out");
+    sweep(
+        &common::repo_path("scenarios/sweeps/clip-configurations.toml"),
+        &out,
+        &[],
+    )
+    .success()
+    .stdout(predicate::str::contains("27 ok, 0 not converged, 0 errors"));
+    let (header, rows) = records(&out);
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let rvol =
+        |r: &csv::StringRecord| -> f64 { r[col("post_regurgitant_volume_ml")].parse().unwrap() };
+    for k in 0..9 {
+        let (nt, xt, two_xt) = (&rows[k], &rows[9 + k], &rows[18 + k]);
+        assert_eq!(
+            nt[col("valves.mitral.eroa_cm2")],
+            two_xt[col("valves.mitral.eroa_cm2")]
+        );
+        assert!(
+            rvol(two_xt) < rvol(xt) && rvol(xt) < rvol(nt),
+            "EROA row {k}"
+        );
+    }
+}

@@ -6,8 +6,9 @@
 //! `max_points`, a value that no scenario accepts — is refused up front with the file, line,
 //! axis and value. Only combinations are left for later: each axis value is checked once against
 //! the base scenario (O(values), not O(points)), and a value that fails there but passes together
-//! with some value of another axis (e.g. a clip area that is only too small for the base EROA) is
-//! a combination problem, recorded as an `error` row of each point that has it.
+//! with other axes' values (a clip area that is only too small for the base EROA; a direct clip's
+//! `clip.model`, which needs `clip.eroa_cm2` and `clip.area_cm2` beside it) is a combination
+//! problem, recorded as an `error` row of each point that has it.
 
 use std::collections::HashSet;
 
@@ -742,13 +743,15 @@ fn set_arg(axis: &Axis, v: &AxisValue) -> String {
 }
 
 /// Whether value `arg` of axis `i`, which fails alone with `error`, may still be usable, i.e.
-/// it is left to the points rather than refused. Tried, in order: with each value of each other
-/// axis (the others at the base scenario's values), then with one value of *every* other axis
-/// together (each value of each axis at least once, then the combinations in grid order) up to
-/// [`RESCUE_BUDGET`] loads — so that a direct clip swept over `clip.model`, `clip.eroa_cm2` and
-/// `clip.area_cm2` passes. Refused (`false`) when every combination was tried, or when the
-/// same problem of this very value came back from every load (`heart.rate_bpm = 500`: out of
-/// range whatever the other values are); otherwise, with the budget spent, the points decide.
+/// it is left to the points rather than refused. Tried, in order, until one load passes: with
+/// one value of *every* other axis together, each value of each axis once (the first values
+/// together, then the second ones, ...: a direct clip swept over `clip.model`, `clip.eroa_cm2`
+/// and `clip.area_cm2` passes at the first); with each value of each other axis alone (the
+/// others at the base scenario's values); with the other axes' combinations in grid order, up to
+/// [`RESCUE_BUDGET`] combinations in all. Refused (`false`) when every combination was tried, or
+/// when the same problem of this very value came back from every load (`heart.rate_bpm = 500`:
+/// out of range whatever the other values are); otherwise, with the budget spent, the points
+/// decide. At most (largest axis + sum of the axes + budget) loads per failing value.
 fn rescue(
     spec: &SweepSpec,
     all: &[Vec<AxisValue>],
@@ -768,18 +771,40 @@ fn rescue(
     };
     // Problems of this value that every load so far has reported.
     let mut persistent = own(error);
-    let mut fails = |sets: Vec<String>| match spec.load(&sets) {
-        Ok(_) => false,
-        Err(e) => {
-            let now = own(&e);
-            persistent.retain(|m| now.contains(m));
-            true
+    let others: Vec<usize> = (0..all.len()).filter(|&j| j != i).collect();
+    let mut fails = |values: &[(usize, usize)]| {
+        let mut sets = vec![arg.to_owned()];
+        sets.extend(
+            values
+                .iter()
+                .map(|&(j, k)| set_arg(&spec.axes[j], &all[j][k])),
+        );
+        match spec.load(&sets) {
+            Ok(_) => false,
+            Err(e) => {
+                let now = own(&e);
+                persistent.retain(|m| now.contains(m));
+                true
+            }
         }
     };
-    let others: Vec<usize> = (0..all.len()).filter(|&j| j != i).collect();
-    for &j in &others {
-        for w in &all[j] {
-            if !fails(vec![arg.to_owned(), set_arg(&spec.axes[j], w)]) {
+    let sizes: Vec<usize> = others.iter().map(|&j| all[j].len()).collect();
+    let widest = sizes.iter().copied().max().unwrap_or(0);
+    let together = |digits: &mut dyn Iterator<Item = usize>| -> Vec<(usize, usize)> {
+        others.iter().copied().zip(digits).collect()
+    };
+    let mut combinations = 0usize;
+    if others.len() >= 2 {
+        for t in 0..widest.min(RESCUE_BUDGET) {
+            combinations += 1;
+            if !fails(&together(&mut sizes.iter().map(|&n| t % n))) {
+                return true;
+            }
+        }
+    }
+    for (&j, &n) in others.iter().zip(&sizes) {
+        for k in 0..n {
+            if !fails(&[(j, k)]) {
                 return true;
             }
         }
@@ -787,39 +812,24 @@ fn rescue(
     if others.len() < 2 {
         return false; // every point's combination was tried
     }
-    let sizes: Vec<usize> = others.iter().map(|&j| all[j].len()).collect();
     let product = sizes
         .iter()
         .try_fold(1usize, |acc, &n| acc.checked_mul(n))
         .unwrap_or(usize::MAX);
-    let widest = sizes.iter().copied().max().unwrap_or(0);
-    // Diagonal first (every value of every axis once), then the grid; at most the budget.
-    let diagonal = (0..widest).map(|t| sizes.iter().map(|&n| t % n).collect::<Vec<_>>());
-    let grid = (0..product).map(|mut t| {
+    let grid_budget = RESCUE_BUDGET - combinations;
+    for t in 0..product.min(grid_budget) {
+        let mut rest = t;
         let mut digits = vec![0; sizes.len()];
         for (d, &n) in digits.iter_mut().zip(&sizes).rev() {
-            *d = t % n;
-            t /= n;
+            *d = rest % n;
+            rest /= n;
         }
-        digits
-    });
-    let tried = diagonal.chain(grid).take(RESCUE_BUDGET);
-    let mut count = 0usize;
-    for digits in tried {
-        count += 1;
-        let mut sets = vec![arg.to_owned()];
-        sets.extend(
-            others
-                .iter()
-                .zip(digits)
-                .map(|(&j, k)| set_arg(&spec.axes[j], &all[j][k])),
-        );
-        if !fails(sets) {
+        if !fails(&together(&mut digits.into_iter())) {
             return true;
         }
     }
-    let every_point_tried = count.saturating_sub(widest) >= product;
-    !every_point_tried && persistent.is_empty()
+    let every_combination_tried = product <= grid_budget;
+    !every_combination_tried && persistent.is_empty()
 }
 
 /// A scenario error as one line, without repeating the `--set` argument we made up.
