@@ -410,3 +410,29 @@ fn the_clip_configuration_example_runs() {
         );
     }
 }
+
+/// A value whose only usable combinations lie beyond what the check tries, failing for reasons
+/// that change with the other values, is left to the points, not refused: `clip.eroa_cm2 =
+/// 0.04` needs the last of 301 clip areas (the first 300 are smaller than it).
+#[test]
+fn a_value_whose_usable_combination_is_beyond_the_budget_is_left_to_the_points() {
+    let tmp = TempDir::new().unwrap();
+    let areas: Vec<String> = (0..300)
+        .map(|k| format!("{}", 0.01 + 0.0001 * k as f64))
+        .chain(["3.6".to_owned()])
+        .collect();
+    let body = format!(
+        "[[axes]]\nkey = \"clip.eroa_cm2\"\nvalues = [0.04, 0.005]\n\
+         [[axes]]\nkey = \"clip.model\"\nvalues = [\"direct\"]\n\
+         [[axes]]\nkey = \"clip.area_cm2\"\nvalues = [{}]\n",
+        areas.join(", ")
+    );
+    let file = sweep_file(tmp.path(), "far.toml", "base-noclip.toml", &body);
+    // The output "directory" is a file: the sweep stops right after the check.
+    let not_a_dir = tmp.path().join("file");
+    fs::write(&not_a_dir, "").unwrap();
+    sweep(&file, &not_a_dir, &[]).code(2).stderr(
+        predicate::str::contains("is a file, not a directory")
+            .and(predicate::str::contains("axes[").not()),
+    );
+}
