@@ -672,3 +672,163 @@ fn a_word_axis_alternating_point_to_point_is_warm_started_from_its_own_word() {
         assert!((a - b).abs() < 0.05, "EDV {a} (accelerated) vs {b} (plain)");
     }
 }
+
+/// A Saltelli design over EROA (a truncated normal) and heart rate: 16 base samples × 4 = 64
+/// points in chunks of 16.
+const SALTELLI_16: &str = "mode = \"saltelli\"\nsamples = 16\nseed = 3\nchunk_points = 16\n\
+    [[axes]]\nkey = \"valves.mitral.eroa_cm2\"\nnormal = [0.35, 0.08]\nbounds = [0.2, 0.5]\n\
+    [[axes]]\nkey = \"heart.rate_bpm\"\nrange = [65, 85]\n";
+
+fn sensitivity(dir: &Path) -> String {
+    fs::read_to_string(dir.join("sensitivity.csv")).expect("sensitivity.csv")
+}
+
+#[test]
+fn saltelli_indices_are_the_same_bytes_whole_merged_and_resumed() {
+    let tmp = TempDir::new().unwrap();
+    let file = sweep_file(tmp.path(), "saltelli.toml", "base.toml", SALTELLI_16);
+    let whole = sweep(&file, &tmp.path().join("whole"), &["-j", "2"], 0);
+    let text = sensitivity(&whole);
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("metric,parameter,s1,s1_low,s1_high,st,st_low,st_high")
+    );
+    let m = manifest(&whole);
+    assert_eq!(m["points"], 64);
+    let note = &m["sensitivity"];
+    assert_eq!(note["base_samples"], 16);
+    assert_eq!(note["dropped_samples"], 0);
+    assert_eq!(note["convergence"]["half_samples"], 8);
+    assert!(note["convergence"]["least_converged"]["metric"].is_string());
+    let metrics = note["metrics"].as_array().unwrap();
+    assert_eq!(text.lines().count(), 1 + 2 * metrics.len());
+    let skipped: Vec<&str> = note["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["metric"].as_str().unwrap())
+        .collect();
+    for column in ["pre_converged", "pre_mr_grade", "pre_beats_to_steady_state"] {
+        assert!(
+            skipped.contains(&column),
+            "{column} not skipped: {skipped:?}"
+        );
+    }
+    // Every row: the metric, an axis key, S1 and ST inside their intervals.
+    let mut st = std::collections::HashMap::new();
+    for line in lines {
+        let f: Vec<&str> = line.split(',').collect();
+        assert_eq!(f.len(), 8, "{line}");
+        assert!(["valves.mitral.eroa_cm2", "heart.rate_bpm"].contains(&f[1]));
+        let x: Vec<f64> = f[2..].iter().map(|c| c.parse().unwrap()).collect();
+        assert!(x[1] <= x[2] && x[4] <= x[5], "{line}");
+        st.insert((f[0].to_owned(), f[1].to_owned()), x[3]);
+    }
+    // The regurgitant volume before the clip is driven by the EROA far more than by the rate.
+    let key = |m: &str, p: &str| st[&(m.to_owned(), p.to_owned())];
+    assert!(
+        key("pre_regurgitant_volume_ml", "valves.mitral.eroa_cm2")
+            > 3.0 * key("pre_regurgitant_volume_ml", "heart.rate_bpm")
+    );
+
+    // Two shards merged: the same bytes.
+    let shards: Vec<PathBuf> = (1..=2)
+        .map(|i| {
+            let out = tmp.path().join(format!("shard{i}"));
+            sweep(&file, &out, &["-j", "1", "--shard", &format!("{i}/2")], 0);
+            assert!(
+                !out.join("sensitivity.csv").exists(),
+                "a shard has no indices"
+            );
+            out
+        })
+        .collect();
+    let merged = tmp.path().join("merged");
+    mitralsim()
+        .arg("merge")
+        .args(&shards)
+        .arg("--out")
+        .arg(&merged)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("sensitivity indices"));
+    assert_eq!(sensitivity(&merged), text);
+    assert_eq!(manifest(&merged)["sensitivity"], *note);
+
+    // A run killed after 30 rows, resumed: the same bytes.
+    let broken = tmp.path().join("broken");
+    fs::create_dir_all(&broken).unwrap();
+    let mut m = m.clone();
+    m["status"] = "running".into();
+    m.as_object_mut().unwrap().remove("sensitivity");
+    fs::write(broken.join("sweep.json"), m.to_string()).unwrap();
+    let full = results(&whole);
+    let cut = full.match_indices('\n').nth(30).unwrap().0 + 1;
+    fs::write(broken.join("results.csv"), &full[..cut]).unwrap();
+    sweep(&file, &broken, &["--resume", "-j", "2"], 0);
+    assert_eq!(sensitivity(&broken), text);
+    assert_eq!(manifest(&broken)["sensitivity"], *note);
+}
+
+#[test]
+fn saltelli_drops_the_base_samples_of_failing_points() {
+    // A clip EROA at or above the clip area is an invalid combination: those points are error
+    // rows, and their base samples are left out of every index. 12 base samples: not a power
+    // of two, a note and not a refusal.
+    let tmp = TempDir::new().unwrap();
+    let body = "mode = \"saltelli\"\nsamples = 12\nseed = 1\nchunk_points = 16\n\
+        [[axes]]\nkey = \"clip.eroa_cm2\"\nrange = [0.05, 0.3]\n\
+        [[axes]]\nkey = \"clip.area_cm2\"\ntriangular = [0.15, 0.3, 1.0]\n";
+    let file = sweep_file(tmp.path(), "fail.toml", "base.toml", body);
+    let out = tmp.path().join("out");
+    mitralsim()
+        .arg("sweep")
+        .arg(&file)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(5)
+        .stderr(predicate::str::contains(
+            "samples = 12 is not a power of two",
+        ));
+    let text = results(&out);
+    let status = column(&text, "status");
+    assert_eq!(status.len(), 48);
+    let failing_samples = (0..12)
+        .filter(|j| status[j * 4..j * 4 + 4].iter().any(|s| s != "ok"))
+        .count();
+    assert!(failing_samples > 0 && failing_samples < 12, "{status:?}");
+    let note = &manifest(&out)["sensitivity"];
+    assert_eq!(note["dropped_samples"], failing_samples as u64);
+    for m in note["metrics"].as_array().unwrap() {
+        assert!(m["samples"].as_u64().unwrap() <= 12 - failing_samples as u64);
+    }
+    assert!(sensitivity(&out).lines().count() > 1);
+}
+
+#[test]
+fn distribution_axes_are_reproducible_and_inside_their_bounds() {
+    let tmp = TempDir::new().unwrap();
+    let body = "mode = \"random\"\nsamples = 24\nseed = 5\nchunk_points = 8\n\
+        [[axes]]\nkey = \"valves.mitral.eroa_cm2\"\nnormal = [0.41, 0.15]\nbounds = [0.15, 0.6]\n\
+        [[axes]]\nkey = \"heart.rate_bpm\"\nlognormal = [75, 8]\n";
+    let file = sweep_file(tmp.path(), "random.toml", "base-noclip.toml", body);
+    let a = sweep(&file, &tmp.path().join("a"), &["-j", "2"], 0);
+    let b = sweep(&file, &tmp.path().join("b"), &["-j", "1"], 0);
+    assert_eq!(sorted_rows(&results(&a)), sorted_rows(&results(&b)));
+    let text = results(&a);
+    let values = |key| -> Vec<f64> {
+        column(&text, key)
+            .iter()
+            .map(|v| v.parse().unwrap())
+            .collect()
+    };
+    let eroa = values("valves.mitral.eroa_cm2");
+    assert!(eroa.iter().all(|x| (0.15..=0.6).contains(x)), "{eroa:?}");
+    let rate = values("heart.rate_bpm");
+    // 24 lognormal draws of sd 8 around 75: within 5 sd of the mean, and not all alike.
+    assert!(rate.iter().all(|x| (35.0..115.0).contains(x)), "{rate:?}");
+    assert!(rate.iter().any(|x| *x > 75.0) && rate.iter().any(|x| *x < 75.0));
+    assert!(!fs::exists(a.join("sensitivity.csv")).unwrap());
+}

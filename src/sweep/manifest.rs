@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::SweepError;
 use super::results::Counts;
+use super::sensitivity_csv::SensitivityNote;
 use super::shard::Shard;
 use super::spec::{hex_sha256, SweepSpec, MAX_CHUNK_POINTS};
 use crate::commands::RESOLVED_SCENARIO_FILE;
@@ -116,6 +117,10 @@ pub struct Manifest {
     /// The shard directories a merge read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merged_from: Option<Vec<String>>,
+    /// A finished `saltelli` sweep (or its merge): what sensitivity.csv holds, and how far its
+    /// indices moved from N/2 to N base samples.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sensitivity: Option<SensitivityNote>,
 }
 
 /// One axis in sweep.json: `{"key": "heart.rate_bpm", "values": [60, 75, 90]}`, or with
@@ -178,6 +183,7 @@ impl Manifest {
             wall_time_s: 0.0,
             points_per_second: None,
             merged_from: None,
+            sensitivity: None,
         };
         manifest.sweep_id = manifest.identity();
         manifest

@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use super::error::SweepError;
 use super::manifest::{copy_inputs, Manifest, RunStatus, MANIFEST_FILE};
 use super::results::{self, Counts, RESULTS_FILE};
+use super::sensitivity_csv::{self, SENSITIVITY_FILE};
 use super::shard::Shard;
 use crate::output::atomic::write_atomic;
 use crate::output::lock::create_and_lock;
@@ -26,6 +27,8 @@ pub struct MergeOutcome {
     pub points: u64,
     pub counts: Counts,
     pub shards: usize,
+    /// sensitivity.csv, for the shards of a `saltelli` sweep.
+    pub sensitivity: Option<PathBuf>,
 }
 
 impl std::fmt::Display for MergeOutcome {
@@ -40,7 +43,11 @@ impl std::fmt::Display for MergeOutcome {
             c.not_converged,
             c.error,
             self.out_dir.join(RESULTS_FILE).display()
-        )
+        )?;
+        if let Some(path) = &self.sensitivity {
+            write!(f, "\nsensitivity indices → {}", path.display())?;
+        }
+        Ok(())
     }
 }
 
@@ -119,7 +126,7 @@ pub fn merge(dirs: &[PathBuf], out: Option<&Path>) -> Result<MergeOutcome, Sweep
 
     let out_dir = out.map_or_else(|| default_dir(dirs), Path::to_path_buf);
     let _lock = create_and_lock(&out_dir)?;
-    for f in [RESULTS_FILE, MANIFEST_FILE] {
+    for f in [RESULTS_FILE, MANIFEST_FILE, SENSITIVITY_FILE] {
         if out_dir.join(f).exists() {
             return Err(refuse(format!(
                 "{} already holds a {f}: choose another --out",
@@ -220,6 +227,13 @@ pub fn merge(dirs: &[PathBuf], out: Option<&Path>) -> Result<MergeOutcome, Sweep
     merged.wall_time_s = manifests.iter().map(|m| m.wall_time_s).sum();
     merged.points_per_second = None;
     merged.merged_from = Some(dirs.iter().map(|d| d.display().to_string()).collect());
+    // The same indices, byte for byte, as an unsharded run: computed from the merged rows.
+    let note = sensitivity_csv::write_if_complete(&out_dir, &merged);
+    let note = note.inspect_err(|_| {
+        let _ = fs::remove_file(&out_path);
+    })?;
+    let sensitivity = note.is_some().then(|| out_dir.join(SENSITIVITY_FILE));
+    merged.sensitivity = note;
     if let Err(e) = merged.write(&out_dir) {
         // Without its sweep.json the merged table is not complete: take it away so that the
         // merge can simply be run again.
@@ -231,5 +245,6 @@ pub fn merge(dirs: &[PathBuf], out: Option<&Path>) -> Result<MergeOutcome, Sweep
         points: reference.points,
         counts,
         shards: dirs.len(),
+        sensitivity,
     })
 }

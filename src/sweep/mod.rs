@@ -10,6 +10,7 @@
 
 mod chain;
 mod columns;
+pub mod distribution;
 mod error;
 mod live;
 mod manifest;
@@ -19,6 +20,8 @@ pub mod results;
 mod resume;
 mod runner;
 pub mod sample;
+mod sensitivity;
+pub mod sensitivity_csv;
 mod shard;
 mod sobol;
 pub mod spec;

@@ -26,6 +26,7 @@ use super::manifest::{write_inputs, Manifest, RunStatus, MANIFEST_FILE};
 use super::progress::Progress;
 use super::results::{self, Counts, Row, RESULTS_FILE};
 use super::resume::{self, chunk_count, pending_chunk, point_waveforms_name, Opened};
+use super::sensitivity_csv::{self, SENSITIVITY_FILE};
 use super::shard::Shard;
 use super::spec;
 use crate::commands::exit_code;
@@ -96,6 +97,8 @@ pub struct SweepOutcome {
     pub interrupted: bool,
     pub jobs: usize,
     pub wall_time_s: f64,
+    /// sensitivity.csv, if this run finished a `saltelli` sweep.
+    pub sensitivity: Option<PathBuf>,
 }
 
 impl SweepOutcome {
@@ -133,6 +136,9 @@ impl fmt::Display for SweepOutcome {
         if self.interrupted {
             write!(f, "\ninterrupted: continue with --resume")?;
         }
+        if let Some(path) = &self.sensitivity {
+            write!(f, "\nsensitivity indices → {}", path.display())?;
+        }
         Ok(())
     }
 }
@@ -155,6 +161,9 @@ pub fn default_dir(sweep_file: &Path, shard: Option<Shard>) -> PathBuf {
 pub fn sweep(opts: &SweepOptions, stop: &AtomicBool) -> Result<SweepOutcome, SweepError> {
     let started = Instant::now();
     let spec = spec::load(&opts.sweep_file)?;
+    for note in &spec.notes {
+        eprintln!("note: {note}");
+    }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let dir = opts
         .out
@@ -324,6 +333,15 @@ pub fn sweep(opts: &SweepOptions, stop: &AtomicBool) -> Result<SweepOutcome, Swe
         });
     }
     saved?;
+    // The indices once every row exists (a shard's are computed by `merge`).
+    let mut sensitivity = None;
+    if manifest.status == RunStatus::Finished {
+        if let Some(note) = sensitivity_csv::write_if_complete(&dir, &manifest)? {
+            manifest.sensitivity = Some(note);
+            manifest.write(&dir)?;
+            sensitivity = Some(dir.join(SENSITIVITY_FILE));
+        }
+    }
     Ok(SweepOutcome {
         out_dir: dir,
         counts,
@@ -332,6 +350,7 @@ pub fn sweep(opts: &SweepOptions, stop: &AtomicBool) -> Result<SweepOutcome, Swe
         interrupted,
         jobs,
         wall_time_s,
+        sensitivity,
     })
 }
 

@@ -1,12 +1,15 @@
-//! Points of a sweep: the cartesian grid, Latin hypercube and Sobol' designs, each computed from
-//! the point index alone.
+//! Points of a sweep: the cartesian grid, Latin hypercube, Sobol', Saltelli and plain random
+//! designs, each computed from the point index alone.
 //!
 //! Why index-addressed: a sweep of millions of points is never materialised. Chunks run in any
 //! order on any thread, a shard computes only its chunks and a resumed run only what is missing;
 //! all of them need "point i" in O(axes), deterministically from the sweep file (and its `seed`).
 //! The one table: a Latin hypercube's samples are numbered along a short path through parameter
 //! space ([`Points::along_path`], 4 bytes per point) so that a chunk's points are neighbours.
+//! A sampled design makes unit coordinates in [0, 1); each axis's [`Distribution`] turns them
+//! into values by its inverse CDF.
 
+use super::distribution::Distribution;
 use super::sobol::Sobol;
 
 /// One value of one axis, as it goes into `--set key=value` and into results.csv.
@@ -124,7 +127,8 @@ impl std::fmt::Display for AxisValue {
 pub enum AxisValues {
     /// Grid axes: the list (from `values`, `linspace` or `logspace`).
     List(Vec<AxisValue>),
-    /// LHS / Sobol axes: uniform on `[lo, hi)`.
+    /// Sampled axes (lhs, sobol, saltelli, random): the smallest and largest value the axis's
+    /// distribution gives (its [`Distribution::span`]; a `range` is uniform on `[lo, hi)`).
     Range { lo: f64, hi: f64 },
 }
 
@@ -177,12 +181,59 @@ pub enum Design {
     Lhs { samples: u64, seed: u64 },
     /// The first `samples` points of the Sobol' sequence, randomised by a digital shift.
     Sobol { samples: u64, sobol: Sobol },
+    /// Saltelli's design for Sobol' indices (Saltelli et al. 2010, Comput Phys Commun 181:259):
+    /// `samples` base samples of a 2D-dimensional digitally shifted Sobol' sequence, matrix A its
+    /// first D coordinates, B its last D, AB_i = A with column i from B; D + 2 points per base
+    /// sample, numbered as [`saltelli_point`] says.
+    Saltelli { samples: u64, sobol: Sobol },
+    /// `samples` independent uniform points: coordinate d of sample j is a hash of
+    /// (seed, j, d).
+    Random { samples: u64, seed: u64 },
+}
+
+/// What a point of a Saltelli design is, within its base sample.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SaltelliRole {
+    /// Row of matrix A.
+    A,
+    /// Row of AB_i: A with column `i` (0-based axis) taken from B.
+    Ab(usize),
+    /// Row of matrix B.
+    B,
+}
+
+/// The index of the point `role` of base sample `sample` in a Saltelli design over `dims` axes.
+/// Each base sample's D + 2 points are consecutive: A, AB_1, …, AB_D, B (index
+/// `sample·(D+2) + k`, k = 0 for A, i for AB_i, D + 1 for B), so that a chunk's chain steps
+/// from A to points one coordinate away (docs/sweeps.md, "Sensitivity").
+pub fn saltelli_index(sample: u64, role: SaltelliRole, dims: usize) -> u64 {
+    let k = match role {
+        SaltelliRole::A => 0,
+        SaltelliRole::Ab(i) => i as u64 + 1,
+        SaltelliRole::B => dims as u64 + 1,
+    };
+    sample * (dims as u64 + 2) + k
+}
+
+/// The base sample and role of point `index` of a Saltelli design over `dims` axes (the inverse
+/// of [`saltelli_index`]).
+pub fn saltelli_point(index: u64, dims: usize) -> (u64, SaltelliRole) {
+    let block = dims as u64 + 2;
+    let role = match (index % block) as usize {
+        0 => SaltelliRole::A,
+        k if k == dims + 1 => SaltelliRole::B,
+        k => SaltelliRole::Ab(k - 1),
+    };
+    (index / block, role)
 }
 
 /// The point generator of a validated sweep.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Points {
+    /// Grid axes (empty for a sampled design).
     axes: Vec<AxisValues>,
+    /// Sampled axes' distributions (empty for a grid).
+    dists: Vec<Distribution>,
     design: Design,
     len: u64,
     /// A Latin hypercube after [`Points::along_path`]: `path[i]` is the sample that is point `i`.
@@ -196,8 +247,10 @@ pub enum DesignError {
     Overflow,
     #[error("sobol supports at most {max} axes, this sweep has {axes}")]
     TooManySobolAxes { axes: usize, max: usize },
-    #[error("sobol supports at most 2^32 samples")]
-    TooManySobolSamples,
+    #[error("{mode} supports at most 2^32 samples")]
+    TooManySobolSamples { mode: &'static str },
+    #[error("saltelli supports at most {max} axes (a Sobol' sequence of 2 per axis), this sweep has {axes}")]
+    TooManySaltelliAxes { axes: usize, max: usize },
 }
 
 impl Points {
@@ -216,45 +269,74 @@ impl Points {
             .ok_or(DesignError::Overflow)?;
         Ok(Self {
             axes,
+            dists: Vec::new(),
             design: Design::Grid { sizes },
             len,
             path: None,
         })
     }
 
-    /// A Latin hypercube over `Range` axes.
-    pub fn lhs(axes: Vec<AxisValues>, samples: u64, seed: u64) -> Self {
+    /// A sampled design of `len` points over axes with these distributions.
+    fn sampled(dists: Vec<Distribution>, design: Design, len: u64) -> Self {
         Self {
-            axes,
-            design: Design::Lhs { samples, seed },
-            len: samples,
+            axes: Vec::new(),
+            dists,
+            design,
+            len,
             path: None,
         }
     }
 
-    /// Sobol' points over `Range` axes; the digital shift of each axis is drawn from `seed`.
-    pub fn sobol(axes: Vec<AxisValues>, samples: u64, seed: u64) -> Result<Self, DesignError> {
-        if axes.len() > super::sobol::MAX_DIMS {
+    /// A Latin hypercube.
+    pub fn lhs(dists: Vec<Distribution>, samples: u64, seed: u64) -> Self {
+        Self::sampled(dists, Design::Lhs { samples, seed }, samples)
+    }
+
+    /// `samples` independent uniform points (mode `random`).
+    pub fn random(dists: Vec<Distribution>, samples: u64, seed: u64) -> Self {
+        Self::sampled(dists, Design::Random { samples, seed }, samples)
+    }
+
+    /// Sobol' points; the digital shift of each axis is drawn from `seed`.
+    pub fn sobol(dists: Vec<Distribution>, samples: u64, seed: u64) -> Result<Self, DesignError> {
+        if dists.len() > super::sobol::MAX_DIMS {
             return Err(DesignError::TooManySobolAxes {
-                axes: axes.len(),
+                axes: dists.len(),
                 max: super::sobol::MAX_DIMS,
             });
         }
-        if samples > u64::from(u32::MAX) + 1 {
-            return Err(DesignError::TooManySobolSamples);
+        let sobol = shifted_sobol(dists.len(), samples, seed, SOBOL_SALT, "sobol")?;
+        Ok(Self::sampled(
+            dists,
+            Design::Sobol { samples, sobol },
+            samples,
+        ))
+    }
+
+    /// Saltelli's design of `samples` base samples: `samples·(D+2)` points (see
+    /// [`Design::Saltelli`]); the digital shifts of its 2D Sobol' dimensions are drawn from
+    /// `seed`.
+    pub fn saltelli(
+        dists: Vec<Distribution>,
+        samples: u64,
+        seed: u64,
+    ) -> Result<Self, DesignError> {
+        let max = super::sobol::MAX_DIMS / 2;
+        if dists.len() > max {
+            return Err(DesignError::TooManySaltelliAxes {
+                axes: dists.len(),
+                max,
+            });
         }
-        let shifts = (0..axes.len() as u64)
-            .map(|d| (hash(&[seed, SOBOL_SALT, d]) >> 32) as u32)
-            .collect();
-        Ok(Self {
-            axes,
-            design: Design::Sobol {
-                samples,
-                sobol: Sobol::new(shifts),
-            },
-            len: samples,
-            path: None,
-        })
+        let sobol = shifted_sobol(2 * dists.len(), samples, seed, SALTELLI_SALT, "saltelli")?;
+        let len = samples
+            .checked_mul(dists.len() as u64 + 2)
+            .ok_or(DesignError::Overflow)?;
+        Ok(Self::sampled(
+            dists,
+            Design::Saltelli { samples, sobol },
+            len,
+        ))
     }
 
     /// Number of points.
@@ -290,19 +372,34 @@ impl Points {
                     })
                     .collect()
             }
-            Design::Lhs { .. } | Design::Sobol { .. } => {
+            Design::Saltelli { sobol, .. } => {
+                let dims = self.dists.len();
+                let (sample, role) = saltelli_point(index, dims);
+                (0..dims)
+                    .map(|d| {
+                        let from_b = match role {
+                            SaltelliRole::A => false,
+                            SaltelliRole::Ab(i) => i == d,
+                            SaltelliRole::B => true,
+                        };
+                        let column = if from_b { dims + d } else { d };
+                        self.scale(d, sobol.coordinate(sample as u32, column))
+                    })
+                    .collect()
+            }
+            Design::Lhs { .. } | Design::Sobol { .. } | Design::Random { .. } => {
                 let sample = self
                     .path
                     .as_ref()
                     .map_or(index, |p| u64::from(p[index as usize]));
-                (0..self.axes.len())
+                (0..self.dists.len())
                     .map(|d| self.scale(d, self.unit_coordinate(sample, d)))
                     .collect()
             }
         }
     }
 
-    /// Coordinate `d` in [0, 1) of sample `sample` of an LHS or Sobol' design.
+    /// Coordinate `d` in [0, 1) of sample `sample` of an LHS, Sobol' or random design.
     fn unit_coordinate(&self, sample: u64, d: usize) -> f64 {
         match &self.design {
             Design::Lhs { samples, seed } => {
@@ -312,7 +409,10 @@ impl Points {
                 (stratum as f64 + jitter) / *samples as f64
             }
             Design::Sobol { sobol, .. } => sobol.coordinate(sample as u32, d),
-            Design::Grid { .. } => unreachable!("grids have no unit coordinates"),
+            Design::Random { seed, .. } => unit(hash(&[*seed, RANDOM_SALT, sample, d as u64])),
+            Design::Grid { .. } | Design::Saltelli { .. } => {
+                unreachable!("grid and saltelli points are made in `point`")
+            }
         }
     }
 
@@ -320,22 +420,26 @@ impl Points {
     /// of its axes: the same set of points, consecutive ones close together, so that a chunk of
     /// consecutive points is a short path in parameter space and each point starts next to its
     /// predecessor's solution (docs/sweeps.md, "Warm start"). Grids are in order already; a
-    /// Sobol' design keeps its sequence order, whose every prefix is itself a Sobol' design.
+    /// Sobol' design keeps its sequence order, whose every prefix is itself a Sobol' design; a
+    /// random design is numbered along the curve like a hypercube; a Saltelli design keeps its
+    /// base samples' blocks (see [`saltelli_index`]).
     /// Costs 4 bytes per point, kept for the sweep (8 while sorting); designs of more than
     /// [`MAX_PATH_POINTS`] points keep their sample order.
     pub fn along_path(mut self) -> Self {
-        if !matches!(self.design, Design::Lhs { .. }) || self.len > MAX_PATH_POINTS {
+        if !matches!(self.design, Design::Lhs { .. } | Design::Random { .. })
+            || self.len > MAX_PATH_POINTS
+        {
             return self;
         }
         // One u64 per sample while sorting: the curve position in the high bits, the sample
         // number in the low ones (≥ 40 bits of position: ≥ 13 bits per axis up to 3 axes, far
         // finer than the samples' spacing).
         let sample_bits = 64 - (self.len.max(2) - 1).leading_zeros();
-        let dims = self.axes.len().max(1) as u32;
+        let dims = self.dists.len().max(1) as u32;
         let bits = ((64 - sample_bits) / dims).min(32);
         let mut keyed: Vec<u64> = (0..self.len)
             .map(|sample| {
-                let cell: Vec<u64> = (0..self.axes.len())
+                let cell: Vec<u64> = (0..self.dists.len())
                     .map(|d| (self.unit_coordinate(sample, d) * (1u64 << bits) as f64) as u64)
                     .collect();
                 (hilbert_key(cell, bits) << sample_bits) | sample
@@ -347,13 +451,28 @@ impl Points {
         self
     }
 
-    /// `u` ∈ [0, 1) mapped onto range axis `d`.
+    /// `u` ∈ [0, 1) mapped onto sampled axis `d` by its distribution.
     fn scale(&self, d: usize, u: f64) -> AxisValue {
-        match self.axes[d] {
-            AxisValues::Range { lo, hi } => AxisValue::Float((lo + u * (hi - lo)).min(hi)),
-            AxisValues::List(_) => unreachable!("lhs and sobol axes are ranges"),
-        }
+        AxisValue::Float(self.dists[d].value(u))
     }
+}
+
+/// A Sobol' sequence of `dims` dimensions for `samples` points, digitally shifted by words drawn
+/// from `seed` (and `salt`, one per design).
+fn shifted_sobol(
+    dims: usize,
+    samples: u64,
+    seed: u64,
+    salt: u64,
+    mode: &'static str,
+) -> Result<Sobol, DesignError> {
+    if samples > u64::from(u32::MAX) + 1 {
+        return Err(DesignError::TooManySobolSamples { mode });
+    }
+    let shifts = (0..dims as u64)
+        .map(|d| (hash(&[seed, salt, d]) >> 32) as u32)
+        .collect();
+    Ok(Sobol::new(shifts))
 }
 
 /// Largest Latin hypercube numbered along a Hilbert curve ([`Points::along_path`]).
@@ -411,6 +530,8 @@ fn hilbert_key(mut x: Vec<u64>, bits: u32) -> u64 {
 
 const LHS_SALT: u64 = 0x4c48_5300;
 const SOBOL_SALT: u64 = 0x534f_424f_4c00;
+const SALTELLI_SALT: u64 = 0x5341_4c54_454c;
+const RANDOM_SALT: u64 = 0x5241_4e44_4f4d;
 
 /// SplitMix64's finaliser (Steele, Lea & Flood 2014): a well-mixed 64-bit hash.
 fn mix(mut z: u64) -> u64 {
@@ -420,14 +541,14 @@ fn mix(mut z: u64) -> u64 {
 }
 
 /// A hash of several words (fixed, platform independent).
-fn hash(words: &[u64]) -> u64 {
+pub(super) fn hash(words: &[u64]) -> u64 {
     words.iter().fold(0x243f_6a88_85a3_08d3, |h, w| {
         mix(h.wrapping_add(0x9e37_79b9_7f4a_7c15) ^ w)
     })
 }
 
 /// A uniform number in [0, 1) from the top 53 bits of `h`.
-fn unit(h: u64) -> f64 {
+pub(super) fn unit(h: u64) -> f64 {
     (h >> 11) as f64 / (1u64 << 53) as f64
 }
 
@@ -458,12 +579,13 @@ fn permute(i: u64, n: u64, key: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sweep::distribution::Shape;
 
-    fn ranges(n: usize) -> Vec<AxisValues> {
+    fn ranges(n: usize) -> Vec<Distribution> {
         (0..n)
-            .map(|d| AxisValues::Range {
-                lo: d as f64,
-                hi: d as f64 + 10.0,
+            .map(|d| {
+                let (lo, hi) = (d as f64, d as f64 + 10.0);
+                Distribution::new(Shape::Uniform { lo, hi }, None).unwrap()
             })
             .collect()
     }
@@ -627,6 +749,105 @@ mod tests {
             Points::sobol(ranges(65), 8, 0),
             Err(DesignError::TooManySobolAxes { .. })
         ));
+    }
+
+    #[test]
+    fn random_points_are_independent_draws_of_their_distributions() {
+        // 20 000 i.i.d. draws: the sample mean is within 4 standard errors (sd/√N) of the
+        // mean, the sample sd within 4 of its own (sd·√((κ − 1)/4N), kurtosis κ ≤ 3.5 for
+        // these three) — a false alarm once in 15 000.
+        let n = 20_000u64;
+        let cases = [
+            (
+                Shape::Normal {
+                    mean: 0.41,
+                    sd: 0.15,
+                },
+                0.41,
+                0.15,
+            ),
+            (
+                Shape::LogNormal {
+                    mean: 75.0,
+                    sd: 8.0,
+                },
+                75.0,
+                8.0,
+            ),
+            (
+                Shape::Triangular {
+                    lo: 1.0,
+                    mode: 2.0,
+                    hi: 5.0,
+                },
+                8.0 / 3.0,
+                (13.0f64 / 18.0).sqrt(),
+            ),
+        ];
+        let dists = cases
+            .iter()
+            .map(|(shape, _, _)| Distribution::new(*shape, None).unwrap())
+            .collect();
+        let p = Points::random(dists, n, 3);
+        let points: Vec<Vec<f64>> = (0..n)
+            .map(|i| p.point(i).iter().map(|v| v.as_f64().unwrap()).collect())
+            .collect();
+        for (d, (shape, mean, sd)) in cases.iter().enumerate() {
+            let xs: Vec<f64> = points.iter().map(|x| x[d]).collect();
+            let m = xs.iter().sum::<f64>() / n as f64;
+            let s = (xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt();
+            let se = sd / (n as f64).sqrt();
+            assert!((m - mean).abs() < 4.0 * se, "{shape:?}: mean {m}");
+            let se_sd = sd * (2.5 / (4.0 * n as f64)).sqrt();
+            assert!((s - sd).abs() < 4.0 * se_sd, "{shape:?}: sd {s}");
+        }
+        // Truncated: every draw inside the bounds.
+        let bounded = Distribution::new(
+            Shape::Normal {
+                mean: 0.41,
+                sd: 0.15,
+            },
+            Some((0.2, 0.6)),
+        );
+        let p = Points::random(vec![bounded.unwrap()], 2000, 1);
+        assert!((0..2000).all(|i| (0.2..=0.6).contains(&p.point(i)[0].as_f64().unwrap())));
+        // Reproducible from the seed alone, and along a path the same set of points.
+        let again = Points::random(vec![ranges(1).remove(0)], 100, 9);
+        let path = again.clone().along_path();
+        let mut a: Vec<f64> = (0..100)
+            .map(|i| again.point(i)[0].as_f64().unwrap())
+            .collect();
+        let mut b: Vec<f64> = (0..100)
+            .map(|i| path.point(i)[0].as_f64().unwrap())
+            .collect();
+        assert_ne!(a, b, "numbered along the curve");
+        a.sort_by(f64::total_cmp);
+        b.sort_by(f64::total_cmp);
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn a_saltelli_design_has_n_times_d_plus_2_points_on_a_sobol_net() {
+        let p = Points::saltelli(ranges(3), 64, 2).unwrap();
+        assert_eq!(p.len(), 64 * 5);
+        // Matrix A (every block's first point) and matrix B (its last) are each a net: one
+        // point per 1/64 of every axis.
+        for role in [SaltelliRole::A, SaltelliRole::B] {
+            for d in 0..3 {
+                let mut cells: Vec<u64> = (0..64)
+                    .map(|j| {
+                        let x = p.point(saltelli_index(j, role, 3))[d].as_f64().unwrap();
+                        ((x - d as f64) / 10.0 * 64.0) as u64
+                    })
+                    .collect();
+                cells.sort_unstable();
+                assert_eq!(cells, (0..64).collect::<Vec<_>>(), "{role:?}, axis {d}");
+            }
+        }
+        assert_eq!(
+            Points::saltelli(ranges(33), 8, 0),
+            Err(DesignError::TooManySaltelliAxes { axes: 33, max: 32 })
+        );
     }
 
     #[test]

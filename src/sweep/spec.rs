@@ -20,6 +20,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use toml::Spanned;
 
+use super::distribution::{Distribution, Shape, TAIL_PROBABILITY};
 use super::error::SweepError;
 use super::sample::{linspace, logspace, AxisValue, AxisValues, Points};
 use super::shard::DEFAULT_CHUNK_POINTS;
@@ -62,6 +63,11 @@ struct RawAxis {
     linspace: Option<Spanned<Vec<toml::Value>>>,
     logspace: Option<Spanned<Vec<toml::Value>>>,
     range: Option<Spanned<Vec<toml::Value>>>,
+    uniform: Option<Spanned<Vec<toml::Value>>>,
+    normal: Option<Spanned<Vec<toml::Value>>>,
+    lognormal: Option<Spanned<Vec<toml::Value>>>,
+    triangular: Option<Spanned<Vec<toml::Value>>>,
+    bounds: Option<Spanned<Vec<toml::Value>>>,
 }
 
 /// How points are laid out.
@@ -70,15 +76,33 @@ pub enum Mode {
     Grid,
     Lhs,
     Sobol,
+    /// Saltelli's design for Sobol' sensitivity indices (sensitivity.csv).
+    Saltelli,
+    /// Independent uniform draws.
+    Random,
 }
 
 impl Mode {
+    pub const ALL: [Mode; 5] = [
+        Mode::Grid,
+        Mode::Lhs,
+        Mode::Sobol,
+        Mode::Saltelli,
+        Mode::Random,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Mode::Grid => "grid",
             Mode::Lhs => "lhs",
             Mode::Sobol => "sobol",
+            Mode::Saltelli => "saltelli",
+            Mode::Random => "random",
         }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.as_str() == s)
     }
 }
 
@@ -108,6 +132,8 @@ pub struct Axis {
     /// Scenario key path, as for `--set` (also the results.csv column).
     pub key: String,
     pub values: AxisValues,
+    /// A sampled axis's distribution (`None` for a grid axis); `values` is then its span.
+    pub distribution: Option<Distribution>,
     /// How a list of evenly spaced values was given (`None`: listed one by one, or not a list).
     pub spacing: Option<Spacing>,
 }
@@ -125,10 +151,13 @@ pub struct Spacing {
 impl Axis {
     /// How the axis was given, as sweep.json records it (and the sweep's identity hashes it):
     /// `{"values": [...]}`, `{"linspace": [start, stop, count]}` (so a million values take one
-    /// line), `{"logspace": [...]}` or `{"range": [low, high]}`. One place to extend with a new
-    /// way of giving values.
+    /// line), `{"logspace": [...]}`, `{"range": [low, high]}` or a distribution's
+    /// ([`Distribution::describe`]). One place to extend with a new way of giving values.
     pub fn given(&self) -> serde_json::Map<String, serde_json::Value> {
         use serde_json::json;
+        if let Some(d) = &self.distribution {
+            return d.describe();
+        }
         let (name, value) = match (&self.values, self.spacing) {
             (_, Some(s)) => (s.how, json!([s.start, s.stop, s.count])),
             (AxisValues::List(v), None) => ("values", v.iter().map(AxisValue::to_json).collect()),
@@ -165,6 +194,9 @@ pub struct SweepSpec {
     pub convergence: Convergence,
     pub axes: Vec<Axis>,
     pub points: Points,
+    /// Advice about a valid sweep file (e.g. a Saltelli design whose `samples` is not a power of
+    /// two), printed as notes when the sweep starts.
+    pub notes: Vec<String>,
 }
 
 impl SweepSpec {
@@ -266,16 +298,17 @@ pub fn load(path: &Path) -> Result<SweepSpec, SweepError> {
         }
     };
     let mode = match raw.mode.as_ref().map(|m| (m.get_ref().as_str(), m.span())) {
-        None | Some(("grid", _)) => Mode::Grid,
-        Some(("lhs", _)) => Mode::Lhs,
-        Some(("sobol", _)) => Mode::Sobol,
-        Some((other, span)) => {
+        None => Mode::Grid,
+        Some((name, span)) => Mode::parse(name).unwrap_or_else(|| {
             p.at(
                 Some(span),
-                format!("mode = {other:?}: must be \"grid\", \"lhs\" or \"sobol\""),
+                format!(
+                    "mode = {name:?}: must be \"grid\", \"lhs\", \"sobol\", \"saltelli\" or \
+                     \"random\""
+                ),
             );
             Mode::Grid
-        }
+        }),
     };
     let convergence = match raw
         .convergence
@@ -344,20 +377,25 @@ pub fn load(path: &Path) -> Result<SweepSpec, SweepError> {
     });
     p.check()?;
 
+    let dists =
+        || -> Vec<Distribution> { axes.iter().filter_map(|a| a.distribution.clone()).collect() };
     let points = match mode {
         Mode::Grid => Points::grid(axes.iter().map(|a| a.values.clone()).collect()),
-        Mode::Lhs => Ok(Points::lhs(
-            axes.iter().map(|a| a.values.clone()).collect(),
-            samples,
-            seed,
-        )),
-        Mode::Sobol => Points::sobol(
-            axes.iter().map(|a| a.values.clone()).collect(),
-            samples,
-            seed,
-        ),
+        Mode::Lhs => Ok(Points::lhs(dists(), samples, seed)),
+        Mode::Random => Ok(Points::random(dists(), samples, seed)),
+        Mode::Sobol => Points::sobol(dists(), samples, seed),
+        Mode::Saltelli => Points::saltelli(dists(), samples, seed),
     }
     .map_err(|e| SweepError::Spec(format!("{file}: {e}")))?;
+    let mut notes = Vec::new();
+    if mode == Mode::Saltelli && !samples.is_power_of_two() {
+        notes.push(format!(
+            "{file}: samples = {samples} is not a power of two: a Saltelli design's base samples \
+             are best a whole Sobol' net (e.g. {} or {}); the indices are still computed",
+            samples.next_power_of_two() / 2,
+            samples.next_power_of_two()
+        ));
+    }
     if points.len() > max_points {
         let how = match &raw.max_points {
             Some(_) => "raise max_points",
@@ -409,6 +447,7 @@ pub fn load(path: &Path) -> Result<SweepSpec, SweepError> {
         convergence,
         axes,
         points,
+        notes,
     };
     spec.base.source = Some(spec.scenario_path.clone());
     check_values(&spec, &raw, &mut p);
@@ -416,7 +455,7 @@ pub fn load(path: &Path) -> Result<SweepSpec, SweepError> {
     Ok(spec)
 }
 
-/// `samples` and `seed`: required / optional for lhs and sobol, refused for a grid.
+/// `samples` and `seed`: required / optional for the sampled modes, refused for a grid.
 fn sampling(p: &mut Problems, raw: &RawSweep, mode: Mode) -> (u64, u64) {
     if mode == Mode::Grid {
         for (key, v) in [("samples", &raw.samples), ("seed", &raw.seed)] {
@@ -424,8 +463,8 @@ fn sampling(p: &mut Problems, raw: &RawSweep, mode: Mode) -> (u64, u64) {
                 p.at(
                     Some(v.span()),
                     format!(
-                        "{key} = {}: only for mode = \"lhs\" or \"sobol\" (a grid's size is the \
-                         product of its axes)",
+                        "{key} = {}: only for mode = \"lhs\", \"sobol\", \"saltelli\" or \
+                         \"random\" (a grid's size is the product of its axes)",
                         v.get_ref()
                     ),
                 );
@@ -438,8 +477,13 @@ fn sampling(p: &mut Problems, raw: &RawSweep, mode: Mode) -> (u64, u64) {
             p.at(
                 raw.mode.as_ref().map(|m| m.span()),
                 format!(
-                    "mode = \"{}\" needs `samples = N` (the number of points)",
-                    mode.as_str()
+                    "mode = \"{}\" needs `samples = N` ({})",
+                    mode.as_str(),
+                    if mode == Mode::Saltelli {
+                        "the number of base samples: the sweep has N·(axes + 2) points"
+                    } else {
+                        "the number of points"
+                    }
                 ),
             );
             0
@@ -487,6 +531,10 @@ fn axis(p: &mut Problems, i: usize, a: &RawAxis, mode: Mode, max_points: u64) ->
         ("linspace", &a.linspace),
         ("logspace", &a.logspace),
         ("range", &a.range),
+        ("uniform", &a.uniform),
+        ("normal", &a.normal),
+        ("lognormal", &a.lognormal),
+        ("triangular", &a.triangular),
     ]
     .into_iter()
     .filter_map(|(name, v)| v.as_ref().map(|v| (name, v)))
@@ -495,7 +543,7 @@ fn axis(p: &mut Problems, i: usize, a: &RawAxis, mode: Mode, max_points: u64) ->
         Mode::Grid => {
             "values = [...], linspace = [start, stop, count] or logspace = [start, stop, count]"
         }
-        _ => "range = [low, high]",
+        _ => SAMPLED_AXIS,
     };
     let [(how, list)] = given.as_slice() else {
         let what = if given.is_empty() {
@@ -520,14 +568,24 @@ fn axis(p: &mut Problems, i: usize, a: &RawAxis, mode: Mode, max_points: u64) ->
         );
         None
     };
-    let is_range = *how == "range";
-    if is_range != (mode != Mode::Grid) {
-        let hint = if is_range {
-            "range is for mode = \"lhs\" or \"sobol\"; a grid axis takes values, linspace or logspace"
+    let is_sampled = DISTRIBUTIONS.contains(how);
+    if is_sampled != (mode != Mode::Grid) {
+        let hint = if is_sampled {
+            format!(
+                "{how} is for mode = \"lhs\", \"sobol\", \"saltelli\" or \"random\"; a grid \
+                 axis takes values, linspace or logspace"
+            )
         } else {
-            "a lhs or sobol axis takes range = [low, high]"
+            format!("a {} axis takes {SAMPLED_AXIS}", mode.as_str())
         };
         return fail(p, format!("not for mode = \"{}\": {hint}", mode.as_str()));
+    }
+    if let (Mode::Grid, Some(b)) = (mode, &a.bounds) {
+        p.at(
+            Some(b.span()),
+            format!("axes[{i}] ({key}) bounds: only for a distribution (mode = \"lhs\", \"sobol\", \"saltelli\" or \"random\")"),
+        );
+        return None;
     }
     let items = list.get_ref();
     let mut spacing = None;
@@ -597,22 +655,80 @@ fn axis(p: &mut Problems, i: usize, a: &RawAxis, mode: Mode, max_points: u64) ->
             AxisValues::List(xs.into_iter().map(AxisValue::Float).collect())
         }
         _ => {
-            let (lo, hi) = match items.as_slice() {
-                [a, b] => (number(a), number(b)),
-                _ => return fail(p, "must be [low, high]".into()),
+            let (names, make): (&str, fn(&[f64]) -> Shape) = match *how {
+                "normal" => ("[mean, sd]", |x| Shape::Normal {
+                    mean: x[0],
+                    sd: x[1],
+                }),
+                "lognormal" => ("[mean, sd]", |x| Shape::LogNormal {
+                    mean: x[0],
+                    sd: x[1],
+                }),
+                "triangular" => ("[low, mode, high]", |x| Shape::Triangular {
+                    lo: x[0],
+                    mode: x[1],
+                    hi: x[2],
+                }),
+                _ => ("[low, high]", |x| Shape::Uniform { lo: x[0], hi: x[1] }),
             };
-            match (lo, hi) {
-                (Some(lo), Some(hi)) if lo < hi => AxisValues::Range { lo, hi },
-                (Some(_), Some(_)) => return fail(p, "low must be below high".into()),
-                _ => return fail(p, "low and high must be finite numbers".into()),
+            let Some(params) = numbers(items, names.split(',').count()) else {
+                return fail(p, format!("must be {names}, finite numbers"));
+            };
+            let bounds = match &a.bounds {
+                None => None,
+                Some(b) => match numbers(b.get_ref(), 2) {
+                    Some(x) => Some((x[0], x[1])),
+                    None => {
+                        p.at(
+                            Some(b.span()),
+                            format!(
+                                "axes[{i}] ({key}) bounds: must be [low, high], finite numbers"
+                            ),
+                        );
+                        return None;
+                    }
+                },
+            };
+            match Distribution::new(make(&params), bounds) {
+                Ok(d) => {
+                    let (lo, hi) = d.span();
+                    return Some(Axis {
+                        key,
+                        values: AxisValues::Range { lo, hi },
+                        distribution: Some(d),
+                        spacing: None,
+                    });
+                }
+                Err(why) => {
+                    let span = match (&a.bounds, why.starts_with("bounds")) {
+                        (Some(b), true) => b.span(),
+                        _ => list.span(),
+                    };
+                    p.at(Some(span), format!("axes[{i}] ({key}) {how}: {why}"));
+                    return None;
+                }
             }
         }
     };
     Some(Axis {
         key,
         values,
+        distribution: None,
         spacing,
     })
+}
+
+/// The ways a sampled axis gives its values (`range` is `uniform`).
+const DISTRIBUTIONS: [&str; 5] = ["range", "uniform", "normal", "lognormal", "triangular"];
+
+/// What a sampled axis takes, for messages.
+const SAMPLED_AXIS: &str = "range = [low, high] (or uniform), normal = [mean, sd], lognormal = \
+     [mean, sd] or triangular = [low, mode, high], optionally with bounds = [low, high]";
+
+/// Exactly `n` finite numbers.
+fn numbers(items: &[toml::Value], n: usize) -> Option<Vec<f64>> {
+    let xs: Vec<f64> = items.iter().map(number).collect::<Option<_>>()?;
+    (xs.len() == n).then_some(xs)
 }
 
 fn number(v: &toml::Value) -> Option<f64> {
@@ -674,11 +790,17 @@ fn check_values(spec: &SweepSpec, raw: &RawSweep, p: &mut Problems) {
     let all: Vec<Vec<AxisValue>> = spec.axes.iter().map(candidates).collect();
     for (i, axis) in spec.axes.iter().enumerate() {
         let raw_axis = &raw.axes[i];
+        // A distribution's bounds are the values checked, if given.
         let span = [
+            &raw_axis.bounds,
             &raw_axis.values,
             &raw_axis.linspace,
             &raw_axis.logspace,
             &raw_axis.range,
+            &raw_axis.uniform,
+            &raw_axis.normal,
+            &raw_axis.lognormal,
+            &raw_axis.triangular,
         ]
         .into_iter()
         .flatten()
@@ -708,9 +830,21 @@ fn check_values(spec: &SweepSpec, raw: &RawSweep, p: &mut Problems) {
                 .map(|(_, arg, error)| !rescue(spec, &all, i, arg, error))
                 .collect();
             for ((v, _, error), _) in batch.iter().zip(refused).filter(|(_, r)| *r) {
+                let hint = match &axis.distribution {
+                    Some(d) if v.as_f64().is_some_and(|x| d.is_cut_end(x)) => format!(
+                        " (the distribution's {TAIL_PROBABILITY:e} or 1 − {TAIL_PROBABILITY:e} \
+                         quantile, where an unbounded tail is cut: give bounds = [low, high] \
+                         inside the allowed range)"
+                    ),
+                    _ => String::new(),
+                };
                 p.at(
                     span.clone(),
-                    format!("axes[{i}] ({}) value {v}: {}", axis.key, describe(error)),
+                    format!(
+                        "axes[{i}] ({}) value {v}: {}{hint}",
+                        axis.key,
+                        describe(error)
+                    ),
                 );
                 reported += 1;
                 if reported == MAX_REPORTED_VALUES {
