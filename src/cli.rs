@@ -113,6 +113,14 @@ pub enum Command {
         /// Heatmap: the axis (scenario key) on y.
         #[arg(long = "y", value_name = "AXIS")]
         y_axis: Option<String>,
+        /// Sweep figures: fix an axis at one of its values, to draw a sweep of more axes
+        /// (repeatable). Words and structured values as in results.csv; numbers match the
+        /// nearest value within 1e-5 relative.
+        #[arg(long = "where", value_name = "KEY=VALUE")]
+        wheres: Vec<crate::plot::Where>,
+        /// heatmap, sweep-line: one panel per value of this axis (at most 9).
+        #[arg(long, value_name = "AXIS")]
+        facet: Option<String>,
         /// png or svg [default: png, or the extension of --out].
         #[arg(long, value_name = "png|svg")]
         format: Option<ImageFormat>,

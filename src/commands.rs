@@ -345,6 +345,8 @@ pub struct PlotRequest<'a> {
     pub metric: Option<String>,
     pub x_axis: Option<String>,
     pub y_axis: Option<String>,
+    pub wheres: Vec<plot::Where>,
+    pub facet: Option<String>,
     /// `compare` only: the figure (default pv-loop) and one label per directory.
     pub compare_kind: Option<PlotKind>,
     pub labels: Vec<String>,
@@ -363,6 +365,8 @@ pub fn plot(req: PlotRequest<'_>) -> Result<Vec<PathBuf>, CommandError> {
         metric,
         x_axis,
         y_axis,
+        wheres,
+        facet,
         compare_kind,
         labels,
     } = req;
@@ -412,6 +416,8 @@ pub fn plot(req: PlotRequest<'_>) -> Result<Vec<PathBuf>, CommandError> {
                         metric,
                         x_axis,
                         y_axis,
+                        wheres,
+                        facet,
                         ..SweepPlotRequest::new(kind)
                     };
                     plot::render_sweep(&request, input_dir, &file, &opts)?

@@ -115,6 +115,8 @@ fn dispatch(cli: Cli) -> ExitCode {
             metric,
             x_axis,
             y_axis,
+            wheres,
+            facet,
             format,
             out,
             width,
@@ -129,6 +131,8 @@ fn dispatch(cli: Cli) -> ExitCode {
             metric,
             x_axis,
             y_axis,
+            wheres,
+            facet,
             compare_kind,
             labels,
         })

@@ -14,7 +14,7 @@ use common::images::{count_rgb, opts, png_size, svg_texts};
 use mitralsim::output::waveforms_csv;
 use mitralsim::plot::{
     render_sweep, render_sweep_rgb, AnyPlotKind, ImageFormat, PlotError, PlotKind, PlotOptions,
-    SweepPlotKind, SweepPlotRequest,
+    SweepData, SweepHeader, SweepPlotKind, SweepPlotRequest, Where,
 };
 use mitralsim::scenario;
 use mitralsim::simulate::Comparison;
@@ -389,6 +389,26 @@ fn render_both(r: &SweepPlotRequest, dir: &Path) -> (Vec<String>, Vec<u8>) {
     let png = dir.join(format!("{}.png", r.kind));
     render_sweep(r, dir, &png, &opts(ImageFormat::Png)).unwrap();
     let bytes = fs::read(&png).unwrap();
+    // PLOT_SWEEP_KEEP=DIR keeps every figure drawn here, to look at them.
+    if let Some(keep) = std::env::var_os("PLOT_SWEEP_KEEP") {
+        let name = format!(
+            "{:?}{:?}{:?}{:?}{:?}",
+            r.metric, r.x_axis, r.y_axis, r.wheres, r.facet
+        );
+        let name: String = name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '.' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let keep = PathBuf::from(keep);
+        fs::create_dir_all(&keep).unwrap();
+        fs::write(keep.join(format!("{}-{name:.120}.png", r.kind)), &bytes).unwrap();
+    }
     assert_eq!(png_size(&bytes), (1600, 1000), "{}", r.kind);
     assert!(
         bytes.len() > 30_000,
@@ -703,9 +723,10 @@ fn heatmap_of_a_sweep_of_more_axes_needs_the_others_fixed() {
     let msg = err.to_string();
     // By default the first two axes: heart rate × EROA, so the open area is in the way.
     assert!(
-        msg.contains("`valves.mitral.area_cm2` (5 values)")
+        msg.contains("`valves.mitral.area_cm2` (3.5, 4, 4.5, 5, 6)")
             && msg.contains("heart.rate_bpm × valves.mitral.eroa_cm2")
-            && msg.contains("--x and --y"),
+            && msg.contains("--where 'valves.mitral.area_cm2=3.5'")
+            && msg.contains("--facet valves.mitral.area_cm2"),
         "{msg}"
     );
     let r = SweepPlotRequest {
@@ -714,7 +735,7 @@ fn heatmap_of_a_sweep_of_more_axes_needs_the_others_fixed() {
         ..SweepPlotRequest::new(SweepPlotKind::Heatmap)
     };
     let msg = expect_error(&r, varied.path()).to_string();
-    assert!(msg.contains("`heart.rate_bpm` (2 values)"), "{msg}");
+    assert!(msg.contains("`heart.rate_bpm` (60, 75)"), "{msg}");
 
     // The same axis at one value is no obstacle: by default the two axes that vary are drawn.
     let fixed = with_extra_axis(grid_sweep(), "heart.rate_bpm", |_| "75");
@@ -1114,6 +1135,409 @@ fn kind_names_parse_and_print() {
         err.to_string().contains("pv-loop") && err.to_string().contains("pv-family"),
         "{err}"
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Slicing (--where), facets (--facet) and categorical axes, on a hand-made sweep whose metric
+// values encode each point, so that the rows a figure keeps can be checked exactly.
+
+/// Clip configurations as results.csv writes a structured axis value: inline TOML.
+const CLIPS: [&str; 3] = [
+    r#"[{ size = "NT", position_mm = 17.5 }]"#,
+    r#"[{ size = "XT", position_mm = 17.5 }]"#,
+    r#"[{ size = "XT", position_mm = 14.5 }, { size = "XT", position_mm = 20.5 }]"#,
+];
+/// The short labels the figures show for them.
+const CLIP_LABELS: [&str; 3] = ["NT 17.5 mm", "XT 17.5 mm", "XT 14.5 mm + XT 20.5 mm"];
+/// EROA as a linspace writes it (0.3 is not exact).
+const EROA_3: [&str; 3] = ["0.2", "0.30000000000000004", "0.4"];
+const HR_3: [&str; 3] = ["60", "75", "90"];
+const CLIP_KEY: &str = "clip.clips";
+
+/// A 3 × 3 × 3 grid, EROA × heart rate × clip configuration (index = 9·e + 3·h + c, the last
+/// axis fastest), in sweep.json mode `mode`. Its values encode the point: pre RVol =
+/// 100·EROA + HR/10, post RVol = c + 1 + HR/100, post gradient = 2 + 1.5·c + 5·EROA. Rows are
+/// written backwards.
+fn three_axis_sweep(mode: &str) -> TempDir {
+    let mut csv = csv_line(
+        &[
+            "index",
+            "valves.mitral.eroa_cm2",
+            "heart.rate_bpm",
+            CLIP_KEY,
+            "status",
+            "error",
+            "pre_regurgitant_volume_ml",
+            "pre_mitral_mean_gradient_mmhg",
+            "pre_mr_grade",
+            "post_regurgitant_volume_ml",
+            "post_mitral_mean_gradient_mmhg",
+            "post_mr_grade",
+        ]
+        .map(String::from),
+    );
+    for index in (0..27).rev() {
+        let (e, h, c) = (index / 9, index / 3 % 3, index % 3);
+        let eroa: f64 = EROA_3[e].parse().unwrap();
+        let hr: f64 = HR_3[h].parse().unwrap();
+        let cells = [
+            index.to_string(),
+            EROA_3[e].into(),
+            HR_3[h].into(),
+            CLIPS[c].into(),
+            "ok".into(),
+            String::new(),
+            (100.0 * eroa + hr / 10.0).to_string(),
+            "1.5".into(),
+            "severe".into(),
+            (c as f64 + 1.0 + hr / 100.0).to_string(),
+            (2.0 + 1.5 * c as f64 + 5.0 * eroa).to_string(),
+            "mild".into(),
+        ];
+        csv.push_str(&csv_line(&cells));
+    }
+    let json = serde_json::json!({"sweep_file": "sweeps/clip-plan.toml", "mode": mode});
+    let dir = TempDir::new().unwrap();
+    Fixture {
+        results_csv: csv,
+        sweep_json: json.to_string(),
+        waveforms: Vec::new(),
+    }
+    .write_into(dir.path());
+    dir
+}
+
+fn wheres(list: &[&str]) -> Vec<Where> {
+    list.iter().map(|w| w.parse().unwrap()).collect()
+}
+
+/// The points of `dir` (columns `cols`) left by `--where list`, by index.
+fn sliced(dir: &Path, cols: &[&str], list: &[&str]) -> Result<SweepData, PlotError> {
+    let cols: Vec<String> = cols.iter().map(|c| c.to_string()).collect();
+    SweepHeader::read(dir)?.load(&cols)?.slice(&wheres(list))
+}
+
+fn indices(data: &SweepData) -> Vec<u64> {
+    data.points.iter().map(|p| p.index).collect()
+}
+
+#[test]
+fn where_keeps_the_rows_of_the_fixed_values() {
+    let dir = three_axis_sweep("grid");
+    let cols = ["pre_regurgitant_volume_ml"];
+    let d = sliced(dir.path(), &cols, &["heart.rate_bpm=75"]).unwrap();
+    assert_eq!(indices(&d), [3, 4, 5, 12, 13, 14, 21, 22, 23]);
+    assert!(d.points.iter().all(|p| p.axes[1].number == Some(75.0)));
+    // Each value is the one its row encodes: 100·EROA + 7.5.
+    for p in &d.points {
+        let eroa = p.axes[0].number.unwrap();
+        assert_eq!(p.values[0], Some(100.0 * eroa + 7.5), "point {}", p.index);
+    }
+    assert_eq!(d.fixed_label(), "Heart rate = 75 bpm");
+
+    // A number finds the nearest value within 1e-5 relative: 0.3 is 0.30000000000000004.
+    let d = sliced(dir.path(), &cols, &["valves.mitral.eroa_cm2=0.3"]).unwrap();
+    assert_eq!(indices(&d), (9..18).collect::<Vec<_>>());
+    let d = sliced(dir.path(), &cols, &["valves.mitral.eroa_cm2=0.300002"]).unwrap();
+    assert_eq!(indices(&d), (9..18).collect::<Vec<_>>());
+    let err = sliced(dir.path(), &cols, &["valves.mitral.eroa_cm2=0.3001"]).unwrap_err();
+    assert!(matches!(err, PlotError::Slice { .. }), "{err:?}");
+
+    // A structured value: as written, with other spacing, or by its label.
+    for given in [
+        r#"clip.clips=[{ size = "XT", position_mm = 17.5 }]"#,
+        r#"clip.clips=[{size="XT",position_mm=17.5}]"#,
+        "clip.clips=XT 17.5 mm",
+        "clip.clips = xt 17.5 mm",
+    ] {
+        let d = sliced(dir.path(), &cols, &[given]).unwrap();
+        assert_eq!(
+            indices(&d),
+            (0..9).map(|k| 3 * k + 1).collect::<Vec<_>>(),
+            "{given}"
+        );
+    }
+    // Two axes fixed: one point per value of the third.
+    let d = sliced(
+        dir.path(),
+        &cols,
+        &["heart.rate_bpm=90", "clip.clips=XT 14.5 mm + XT 20.5 mm"],
+    )
+    .unwrap();
+    assert_eq!(indices(&d), [8, 17, 26]);
+    assert_eq!(
+        d.fixed_label(),
+        "Heart rate = 90 bpm, Clip configuration = XT 14.5 mm + XT 20.5 mm"
+    );
+}
+
+#[test]
+fn where_errors_name_the_axis_and_its_values() {
+    let dir = three_axis_sweep("grid");
+    let cols = ["pre_regurgitant_volume_ml"];
+    let msg = |list: &[&str]| sliced(dir.path(), &cols, list).unwrap_err().to_string();
+
+    let err = sliced(dir.path(), &cols, &["heart.rate=75"]).unwrap_err();
+    assert!(matches!(err, PlotError::UnknownAxis { .. }), "{err:?}");
+    assert!(err.to_string().contains("clip.clips"), "{err}");
+
+    let m = msg(&["heart.rate_bpm=70"]);
+    assert!(
+        m.contains("results.csv")
+            && m.contains("--where heart.rate_bpm=70")
+            && m.contains("no point has this value")
+            && m.contains("60, 75, 90"),
+        "{m}"
+    );
+    // Values holding commas are listed with | between them, as written.
+    let m = msg(&["clip.clips=XTW"]);
+    assert!(m.contains(&format!("{} | {}", CLIPS[0], CLIPS[1])), "{m}");
+    let m = msg(&["heart.rate_bpm=75", "heart.rate_bpm=90"]);
+    assert!(m.contains("fixed twice"), "{m}");
+    // A number on a word axis, a word on a number axis.
+    assert!(msg(&["clip.clips=17.5"]).contains("no point has this value"));
+    assert!(msg(&["heart.rate_bpm=fast"]).contains("no point has this value"));
+
+    // Syntax.
+    for bad in ["heart.rate_bpm", "=75", "heart.rate_bpm="] {
+        let err = bad.parse::<Where>().unwrap_err();
+        assert!(matches!(err, PlotError::WhereSyntax(_)), "{bad}: {err:?}");
+        assert!(err.to_string().contains("KEY=VALUE"), "{err}");
+    }
+    // A value may hold `=`: the key ends at the first one.
+    let w: Where = r#"clip.clips=[{size = "XT"}]"#.parse().unwrap();
+    assert_eq!(
+        (w.key.as_str(), w.value.as_str()),
+        ("clip.clips", r#"[{size = "XT"}]"#)
+    );
+
+    // A scattered design cannot be sliced.
+    for mode in ["lhs", "sobol", "random", "saltelli"] {
+        let dir = three_axis_sweep(mode);
+        let m = sliced(dir.path(), &cols, &["heart.rate_bpm=75"])
+            .unwrap_err()
+            .to_string();
+        assert!(m.contains(&format!("a {mode} sweep scatters")), "{m}");
+    }
+}
+
+#[test]
+fn figures_of_more_axes_need_where_or_facet() {
+    let dir = three_axis_sweep("grid");
+    // Heatmap: the third axis is named with its values, and the way out.
+    let err = expect_error(
+        &req(SweepPlotKind::Heatmap, Some("post_regurgitant_volume_ml")),
+        dir.path(),
+    );
+    let m = err.to_string();
+    assert!(
+        m.contains(&format!("`clip.clips` ({} | ", CLIPS[0]))
+            && m.contains("valves.mitral.eroa_cm2 × heart.rate_bpm")
+            && m.contains("--where")
+            && m.contains("--facet clip.clips"),
+        "{m}"
+    );
+    // Sweep-line: one other axis gives the lines; a second must be fixed.
+    let line = |list: &[&str]| SweepPlotRequest {
+        x_axis: Some("valves.mitral.eroa_cm2".into()),
+        wheres: wheres(list),
+        ..req(SweepPlotKind::Line, Some("post_regurgitant_volume_ml"))
+    };
+    let m = expect_error(&line(&[]), dir.path()).to_string();
+    assert!(
+        m.contains("one line per heart.rate_bpm")
+            && m.contains("`clip.clips` (")
+            && m.contains("--facet clip.clips"),
+        "{m}"
+    );
+    let (texts, _) = render_both(&line(&["clip.clips=XT 17.5 mm"]), dir.path());
+    assert_has(&texts, &["Heart rate (bpm)", "60 bpm", "75 bpm", "90 bpm"]);
+    // The fixed axis: in the title when it fits, else under the legend.
+    assert_eq!(
+        title_of(&texts, "clip-plan"),
+        "Post-clip regurgitant volume vs mitral EROA — clip-plan"
+    );
+    assert_has(&texts, &["fixed: Clip configuration = XT 17.5 mm"]);
+    // The series is the clip when the rate is fixed: its labels are short.
+    let (texts, _) = render_both(&line(&["heart.rate_bpm=75"]), dir.path());
+    assert_has(&texts, &CLIP_LABELS);
+    // Heatmap with the third axis fixed.
+    let r = SweepPlotRequest {
+        wheres: wheres(&["clip.clips=NT 17.5 mm"]),
+        ..req(
+            SweepPlotKind::Heatmap,
+            Some("post_mitral_mean_gradient_mmhg"),
+        )
+    };
+    let (texts, _) = render_both(&r, dir.path());
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.ends_with("(Clip configuration = NT 17.5 mm)")),
+        "{texts:?}"
+    );
+    // A fixed axis cannot also be drawn.
+    let r = SweepPlotRequest {
+        x_axis: Some("heart.rate_bpm".into()),
+        ..line(&["heart.rate_bpm=75"])
+    };
+    assert!(expect_error(&r, dir.path())
+        .to_string()
+        .contains("fixed by --where"));
+}
+
+/// How many times each of `want` is a text of the figure.
+fn counts(texts: &[String], want: &[&str]) -> Vec<usize> {
+    want.iter()
+        .map(|w| texts.iter().filter(|t| t == w).count())
+        .collect()
+}
+
+#[test]
+fn facets_draw_one_panel_per_value() {
+    let dir = three_axis_sweep("grid");
+    // Panel headings "Clip configuration = …" do not fit three across 1600 px: the values
+    // head the panels and the title names the axis.
+    let headings = CLIP_LABELS;
+    let r = SweepPlotRequest {
+        x_axis: Some("valves.mitral.eroa_cm2".into()),
+        y_axis: Some("heart.rate_bpm".into()),
+        facet: Some(CLIP_KEY.into()),
+        ..req(
+            SweepPlotKind::Heatmap,
+            Some("post_mitral_mean_gradient_mmhg"),
+        )
+    };
+    let (texts, _) = render_both(&r, dir.path());
+    assert_eq!(counts(&texts, &headings), [1, 1, 1], "{texts:?}");
+    assert_eq!(
+        title_of(&texts, "by clip configuration"),
+        "Post-clip mean mitral gradient — clip-plan, by clip configuration"
+    );
+    // One colour bar and one y description for the three maps; x described under each.
+    assert_eq!(
+        counts(
+            &texts,
+            &[
+                "Post-clip mean mitral gradient (mmHg)",
+                "Heart rate (bpm)",
+                "Mitral EROA (pre-clip, cm²)"
+            ]
+        ),
+        [1, 1, 3]
+    );
+    // Every cell's value is written: 9 distinct values 2 + 1.5·c + 5·EROA, each for 3 rates.
+    for c in 0..3 {
+        for e in EROA_3 {
+            let v = 2.0 + 1.5 * c as f64 + 5.0 * e.parse::<f64>().unwrap();
+            let label = format!("{v:.2}");
+            assert_eq!(
+                texts.iter().filter(|t| **t == label).count(),
+                3,
+                "{label} (one cell per heart rate)"
+            );
+        }
+    }
+
+    // Short headings keep the form "Name = value".
+    let by_rate = SweepPlotRequest {
+        y_axis: Some(CLIP_KEY.into()),
+        facet: Some("heart.rate_bpm".into()),
+        ..r.clone()
+    };
+    let (texts, _) = render_both(&by_rate, dir.path());
+    let rates = [
+        "Heart rate = 60 bpm",
+        "Heart rate = 75 bpm",
+        "Heart rate = 90 bpm",
+    ];
+    assert_eq!(counts(&texts, &rates), [1, 1, 1], "{texts:?}");
+    assert_has(&texts, &["NT 17.5 mm", "XT 14.5 mm +"]);
+    let r = SweepPlotRequest {
+        x_axis: Some("valves.mitral.eroa_cm2".into()),
+        facet: Some(CLIP_KEY.into()),
+        ..req(SweepPlotKind::Line, Some("regurgitant_volume_ml"))
+    };
+    let (texts, _) = render_both(&r, dir.path());
+    assert_eq!(counts(&texts, &headings), [1, 1, 1], "{texts:?}");
+    assert_has(&texts, &["60 bpm", "90 bpm", "pre-clip", "post-clip"]);
+    // One y description (left column), and the x one under each panel of the lowest row.
+    assert_eq!(
+        counts(
+            &texts,
+            &["Regurgitant volume (mL)", "Mitral EROA (pre-clip, cm²)"]
+        ),
+        [1, 3]
+    );
+
+    // Several metrics do not facet; more than 9 values are refused.
+    let r2 = SweepPlotRequest {
+        metric: Some("regurgitant_volume_ml,mitral_mean_gradient_mmhg".into()),
+        ..r.clone()
+    };
+    assert!(expect_error(&r2, dir.path())
+        .to_string()
+        .contains("one metric"));
+    let wide = with_extra_axis(eroa_sweep(), "heart.rate_bpm", |i| {
+        if i % 2 == 0 {
+            "60"
+        } else {
+            "75"
+        }
+    });
+    let r3 = SweepPlotRequest {
+        x_axis: Some("heart.rate_bpm".into()),
+        facet: Some("valves.mitral.eroa_cm2".into()),
+        ..SweepPlotRequest::new(SweepPlotKind::Line)
+    };
+    let m = expect_error(&r3, wide.path()).to_string();
+    assert!(m.contains("11 values, more than 9 panels"), "{m}");
+}
+
+#[test]
+fn categorical_axes_are_named_by_their_short_labels() {
+    let dir = three_axis_sweep("grid");
+    let r = SweepPlotRequest {
+        x_axis: Some(CLIP_KEY.into()),
+        y_axis: Some("valves.mitral.eroa_cm2".into()),
+        wheres: wheres(&["heart.rate_bpm=60"]),
+        ..req(SweepPlotKind::Heatmap, Some("post_regurgitant_volume_ml"))
+    };
+    let (texts, _) = render_both(&r, dir.path());
+    assert_has(
+        &texts,
+        &[
+            "NT 17.5 mm",
+            "XT 17.5 mm",
+            "XT 14.5 mm +",
+            "XT 20.5 mm",
+            "Clip configuration",
+            "Mitral EROA (pre-clip, cm²)",
+        ],
+    );
+    // Cells: post RVol = c + 1.6 at 60 bpm, the same for each EROA.
+    assert_eq!(counts(&texts, &["1.60", "2.60", "3.60"]), [3, 3, 3]);
+    // Categories on y too (names left of the axis).
+    let r = SweepPlotRequest {
+        x_axis: Some("valves.mitral.eroa_cm2".into()),
+        y_axis: Some(CLIP_KEY.into()),
+        ..r
+    };
+    let (texts, _) = render_both(&r, dir.path());
+    assert_has(&texts, &["NT 17.5 mm", "XT 14.5 mm +"]);
+
+    let r = SweepPlotRequest {
+        x_axis: Some(CLIP_KEY.into()),
+        wheres: wheres(&["heart.rate_bpm=60", "valves.mitral.eroa_cm2=0.4"]),
+        ..req(SweepPlotKind::Line, Some("regurgitant_volume_ml"))
+    };
+    let (texts, pixels) = render_both(&r, dir.path());
+    assert_has(
+        &texts,
+        &["NT 17.5 mm", "XT 17.5 mm", "XT 14.5 mm +", "XT 20.5 mm"],
+    );
+    assert!(count_rgb(&pixels, PRE_RGB) > 500, "pre markers");
+    assert!(count_rgb(&pixels, POST_RGB) > 500, "post markers");
 }
 
 /// Remake docs/gallery/sweeps/: each kind from the sweeps above, as

@@ -72,6 +72,7 @@ where
                 y_desc: Some(desc),
                 left: Y_LABEL_AREA,
                 right: RIGHT,
+                y_named: false,
             },
         )?;
         let plot = plot_rect(&chart);

@@ -84,6 +84,7 @@ where
         y_desc: None,
         left: ROW_LABELS,
         right: 24.0,
+        y_named: false,
     };
     // Leave room at the bottom for the legend row.
     let (_, h) = body.dim_in_pixel();

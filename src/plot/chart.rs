@@ -66,6 +66,29 @@ where
     Ok(body)
 }
 
+/// A figure's title with the axes fixed by `--where` in parentheses when that fits the canvas;
+/// else the title alone and the fixed axes as a note (`Some`) for the legend.
+pub fn title_with_fixed<DB: DrawingBackend>(
+    root: &Area<DB>,
+    theme: &Theme,
+    title: &str,
+    fixed: &str,
+) -> DrawResult<(String, Option<String>)>
+where
+    DB::ErrorType: 'static,
+{
+    if fixed.is_empty() {
+        return Ok((title.to_string(), None));
+    }
+    let full = format!("{title} ({fixed})");
+    let room = theme.width as i32 - 2 * theme.margin();
+    if text_width(root, theme, &full, &theme.title())? <= room {
+        Ok((full, None))
+    } else {
+        Ok((title.to_string(), Some(format!("fixed: {fixed}"))))
+    }
+}
+
 /// Height of the title bar (px at 1600×1000).
 pub const TITLE_BAR: f64 = 76.0;
 
@@ -78,6 +101,8 @@ pub enum XAxis<'s> {
     Hidden,
     /// Room for one line of category names, drawn by the caller; no ticks or vertical grid.
     Categories,
+    /// Category names at 0, 1, 2, … ([`category_names_x`]) and this description under them.
+    Named(&'s str),
 }
 
 impl<'s> XAxis<'s> {
@@ -100,6 +125,8 @@ pub struct Axes<'s> {
     pub y_desc: Option<&'s str>,
     /// Width left of the plotting area: tick labels, and the description if any.
     pub left: f64,
+    /// The y ticks are categories named by the caller ([`category_names_y`]), not numbers.
+    pub y_named: bool,
     /// Margin right of the plotting area.
     pub right: f64,
 }
@@ -123,7 +150,7 @@ where
     DB::ErrorType: 'static,
 {
     let bottom = match axes.x_axis {
-        XAxis::Numeric(_) => X_LABEL_AREA,
+        XAxis::Numeric(_) | XAxis::Named(_) => X_LABEL_AREA,
         XAxis::Hidden => 0.0,
         XAxis::Categories => CATEGORY_LABEL_AREA,
     };
@@ -155,7 +182,7 @@ where
         }
     };
     let x_desc = match axes.x_axis {
-        XAxis::Numeric(d) => theme.t(d).into_owned(),
+        XAxis::Numeric(d) | XAxis::Named(d) => theme.t(d).into_owned(),
         _ => String::new(),
     };
     let y_desc = axes.y_desc.map(|d| theme.t(d).into_owned());
@@ -173,7 +200,15 @@ where
         XAxis::Numeric(_) => mesh.x_desc(x_desc).x_label_formatter(&tick_label),
         XAxis::Hidden => mesh.x_label_formatter(&hide),
         XAxis::Categories => mesh.x_label_formatter(&hide).disable_x_mesh().x_labels(0),
+        XAxis::Named(_) => mesh
+            .x_desc(x_desc)
+            .x_label_formatter(&hide)
+            .disable_x_mesh()
+            .x_labels(0),
     };
+    if axes.y_named {
+        mesh.y_label_formatter(&hide).disable_y_mesh().y_labels(0);
+    }
     if let Some(desc) = y_desc {
         mesh.y_desc(desc);
     }
@@ -184,6 +219,112 @@ where
         INK.mix(0.55).stroke_width(theme.upx(1.5)),
     ))?;
     Ok(chart)
+}
+
+/// Write category `names` under the x axis of `chart`, the i-th centred at x = i, each on one
+/// or more lines (a name is broken at " + "); returns the height of the tallest, in pixels.
+pub fn category_names_x<DB: DrawingBackend>(
+    root: &Area<DB>,
+    theme: &Theme,
+    chart: &XyChart<'_, DB>,
+    names: &[String],
+) -> DrawResult<i32>
+where
+    DB::ErrorType: 'static,
+{
+    let plot = plot_rect(chart);
+    let style = theme.tick();
+    let line_h = theme.tpx(30.0);
+    let mut tallest = 0;
+    for (i, name) in names.iter().enumerate() {
+        let (x, _) = chart.backend_coord(&(i as f64, chart.y_range().start));
+        let lines = name_parts(name);
+        for (k, line) in lines.iter().enumerate() {
+            let at = (x, plot.y1 + theme.px(10.0) + k as i32 * line_h);
+            text(root, theme, line, &style, at, (HPos::Center, VPos::Top))?;
+        }
+        tallest = tallest.max(line_h * lines.len() as i32);
+    }
+    Ok(tallest)
+}
+
+/// Write category `names` left of the y axis of `chart`, the i-th centred at y = i.
+pub fn category_names_y<DB: DrawingBackend>(
+    root: &Area<DB>,
+    theme: &Theme,
+    chart: &XyChart<'_, DB>,
+    names: &[String],
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let plot = plot_rect(chart);
+    let style = theme.tick();
+    let line_h = theme.tpx(30.0);
+    for (i, name) in names.iter().enumerate() {
+        let (_, y) = chart.backend_coord(&(chart.x_range().start, i as f64));
+        let lines = name_parts(name);
+        let top = y - line_h * (lines.len() as i32 - 1) / 2;
+        for (k, line) in lines.iter().enumerate() {
+            let at = (plot.x0 - theme.px(12.0), top + k as i32 * line_h);
+            text(root, theme, line, &style, at, (HPos::Right, VPos::Center))?;
+        }
+    }
+    Ok(())
+}
+
+/// Width in pixels of the widest line of category `names` (as [`category_names_y`] writes
+/// them).
+pub fn category_names_width<DB: DrawingBackend>(
+    root: &Area<DB>,
+    theme: &Theme,
+    names: &[String],
+) -> DrawResult<i32>
+where
+    DB::ErrorType: 'static,
+{
+    let mut widest = 0;
+    for line in names.iter().flat_map(|n| name_parts(n)) {
+        widest = widest.max(text_width(root, theme, &line, &theme.tick())?);
+    }
+    Ok(widest)
+}
+
+/// A category name as lines: "XT 14.5 mm + XT 20.5 mm" → "XT 14.5 mm +", "XT 20.5 mm".
+fn name_parts(name: &str) -> Vec<String> {
+    let parts: Vec<&str> = name.split(" + ").collect();
+    let n = parts.len();
+    parts
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| {
+            if i + 1 < n {
+                format!("{p} +")
+            } else {
+                p.to_string()
+            }
+        })
+        .collect()
+}
+
+/// Most numbered x ticks that read apart on a plot `plot_w` pixels wide (one per 110 px at
+/// 1600×1000, at least 3).
+pub fn tick_room(theme: &Theme, plot_w: i32) -> usize {
+    (plot_w / theme.tpx(110.0)).max(3) as usize
+}
+
+/// Most panels of a faceted figure (`--facet`): 3 × 3.
+pub const MAX_FACETS: usize = 9;
+
+/// Columns and rows of `n` facet panels: one row up to 3, then 2 × 2, 3 × 2, 3 × 3.
+pub fn facet_grid(n: usize) -> (usize, usize) {
+    match n {
+        0 | 1 => (1, 1),
+        2 | 3 => (n, 1),
+        4 => (2, 2),
+        5 | 6 => (3, 2),
+        _ => (3, n.div_ceil(3)),
+    }
 }
 
 /// Points per piece of a solid curve drawn in pixels (consecutive pieces share a point).
@@ -512,6 +653,96 @@ where
     let at = (x, height / 2 + theme.px(4.0));
     text(area, theme, title, &theme.heading(), at, (h, VPos::Center))?;
     Ok(area.margin(height, 0, 0, 0))
+}
+
+/// The headings of facet panels, all in one form: "Heart rate = 75 bpm" in the heading style
+/// when every one fits in `max_w` pixels, else smaller, else the values alone ("75 bpm"), the
+/// axis then named in the title (`by`).
+pub struct FacetHeadings {
+    pub texts: Vec<String>,
+    pub style: TextStyle<'static>,
+    /// The facet axis's name, "clip configuration", when the headings are values alone.
+    pub by: Option<String>,
+}
+
+impl FacetHeadings {
+    /// Choose the form of `headings` ("Name = value") for panels `max_w` pixels wide.
+    pub fn fit<DB: DrawingBackend>(
+        root: &Area<DB>,
+        theme: &Theme,
+        headings: &[String],
+        max_w: i32,
+    ) -> DrawResult<FacetHeadings>
+    where
+        DB::ErrorType: 'static,
+    {
+        let values: Vec<String> = headings
+            .iter()
+            .map(|h| {
+                h.split_once(" = ")
+                    .map_or(h.as_str(), |(_, v)| v)
+                    .to_string()
+            })
+            .collect();
+        let by = headings
+            .first()
+            .and_then(|h| h.split_once(" = "))
+            .map(|(name, _)| lower_first(name));
+        for (texts, by) in [(headings.to_vec(), None), (values.clone(), by.clone())] {
+            for style in [theme.heading(), theme.tick()] {
+                let mut fits = true;
+                for t in &texts {
+                    fits &= text_width(root, theme, t, &style)? <= max_w;
+                }
+                if fits {
+                    return Ok(FacetHeadings { texts, style, by });
+                }
+            }
+        }
+        Ok(FacetHeadings {
+            texts: values,
+            style: theme.tick(),
+            by,
+        })
+    }
+
+    /// `title`, naming the facet axis when the headings do not: "… — sweep, by heart rate".
+    pub fn title(&self, title: &str) -> String {
+        match &self.by {
+            Some(by) => format!("{title}, by {by}"),
+            None => title.to_string(),
+        }
+    }
+
+    /// Write heading `k` centred at `x` at the top of `area`; returns the area below it.
+    pub fn draw<DB: DrawingBackend>(
+        &self,
+        area: &Area<DB>,
+        theme: &Theme,
+        k: usize,
+        x: i32,
+    ) -> DrawResult<Area<DB>>
+    where
+        DB::ErrorType: 'static,
+    {
+        let height = theme.tpx(HEADING);
+        let at = (x, height / 2 + theme.px(4.0));
+        let t = self.texts.get(k).map_or("", String::as_str);
+        text(
+            area,
+            theme,
+            t,
+            &self.style,
+            at,
+            (HPos::Center, VPos::Center),
+        )?;
+        Ok(area.margin(height, 0, 0, 0))
+    }
+}
+
+/// "Clip configuration" → "clip configuration", "LV active elastance" unchanged.
+fn lower_first(s: &str) -> String {
+    super::quantity::lower_unless_acronym(s)
 }
 
 /// Height of a panel heading (px at 1600×1000).

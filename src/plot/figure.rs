@@ -240,6 +240,7 @@ where
                 y_desc,
                 left,
                 right: RIGHT,
+                y_named: false,
             },
         )?;
         let plot = plot_rect(&chart);

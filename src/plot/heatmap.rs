@@ -10,21 +10,32 @@
 //! A sweep whose points are not a grid (`lhs`, `sobol`) gives a scatter of the points coloured
 //! the same way, without contours (a contour between scattered points would be an
 //! interpolation the data do not support). Failed points are white cells (or grey ×) with an ×;
-//! points that did not converge carry a hollow ring. A sweep of more than two axes is refused
-//! unless the others take one value: a cell would otherwise mix several points.
+//! points that did not converge carry a hollow ring.
+//!
+//! A sweep of more axes is sliced (`--where KEY=VALUE` fixes an axis) or faceted (`--facet KEY`:
+//! one map per value, up to 9, on one colour scale); a grid axis left over is refused, naming
+//! it and its values, since a cell would mix several points. A scattered design is drawn as a
+//! projection (every point once). An axis of words or structured values (a list of clips) is
+//! categorical: one column (row) per value, named by its short label, and no contour lines
+//! across it.
 
+use super::chart::title_with_fixed;
 use super::chart::{
-    hollow_marker, legend, legend_size, marker, plot_rect, text, text_width, titled, xy_chart,
-    Area, Axes, Corner, DrawResult, Layout, LegendEntry, Marker, PixelRect, Swatch, XAxis, XyChart,
-    TITLE_BAR, Y_LABEL_AREA,
+    category_names_width, category_names_x, category_names_y, facet_grid, hollow_marker, legend,
+    legend_size, marker, plot_rect, text, text_width, tick_room, titled, xy_chart, Area, Axes,
+    Corner, DrawResult, FacetHeadings, Layout, LegendEntry, Marker, PixelRect, Swatch, XAxis,
+    XyChart, LEFT_MARGIN, TITLE_BAR, Y_LABEL_AREA,
 };
 use super::colormap::{luminance, viridis};
 use super::contour::contour;
-use super::quantity::{axis_label, column_label, column_name, grade_cuts, unit_of, Prefix};
+use super::quantity::{
+    axis_label, axis_name, column_label, column_name, grade_cuts, lower_unless_acronym, unit_of,
+    Prefix,
+};
 use super::style::{
     nice_range, tick_label, value_label, AxisRange, StateStyle, Theme, GREY, INK, PAPER,
 };
-use super::sweep_data::{PointStatus, SweepHeader};
+use super::sweep_data::{Placement, PointStatus, SweepHeader, SweepPoint};
 use super::{PlotError, SweepPlotRequest};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
@@ -52,17 +63,33 @@ enum Layer {
     Scatter(Vec<(f64, f64, Option<f64>, PointStatus)>),
 }
 
+/// One map: all points, or those of one value of the facet axis.
+struct MapPanel {
+    /// "Heart rate = 75 bpm" over a facet's panel.
+    heading: Option<String>,
+    layer: Layer,
+}
+
 pub struct HeatmapFigure {
+    /// The metric and the sweep; the axes fixed by `--where` are in `fixed`.
     title: String,
+    fixed: String,
     x_label: String,
     y_label: String,
     bar_label: String,
     x: AxisRange,
     y: AxisRange,
-    /// The colour scale: its ends map to the ends of viridis.
+    /// Category names of a categorical x (y) axis, at 0, 1, 2, …
+    x_names: Option<Vec<String>>,
+    y_names: Option<Vec<String>>,
+    /// The colour scale, shared by every panel: its ends map to the ends of viridis.
     scale: AxisRange,
-    layer: Layer,
+    /// One map, or one per value of the facet axis.
+    panels: Vec<MapPanel>,
     levels: Vec<Level>,
+    /// Whether contour lines are drawn (a grid of numeric axes); else the levels are only
+    /// marked on the colour bar.
+    contours: bool,
     /// What the contours are, for the legend.
     contour_legend: Option<String>,
     /// A line under the legend (a threshold not reached, a scatter's missing contours).
@@ -95,6 +122,7 @@ pub fn prepare(req: &SweepPlotRequest, header: SweepHeader) -> Result<HeatmapFig
     }
     let named_x = req.x_axis.as_deref().map(|k| header.axis(k)).transpose()?;
     let named_y = req.y_axis.as_deref().map(|k| header.axis(k)).transpose()?;
+    let facet = req.facet.as_deref().map(|k| header.axis(k)).transpose()?;
     if let (Some(x), Some(y)) = (named_x, named_y) {
         if x == y {
             return Err(unsuitable(
@@ -103,23 +131,48 @@ pub fn prepare(req: &SweepPlotRequest, header: SweepHeader) -> Result<HeatmapFig
             ));
         }
     }
+    if let Some(f) = facet {
+        if named_x == Some(f) || named_y == Some(f) {
+            return Err(unsuitable(
+                &header,
+                format!("`{}` is on x or y: facet by another axis", header.axes[f]),
+            ));
+        }
+    }
     let candidates = header.metric_columns(req.metric.as_deref().unwrap_or(DEFAULT_METRIC))?;
-    let data = header.load(&candidates)?;
+    let data = header.load(&candidates)?.slice(&req.wheres)?;
     let header = &data.header;
-    // Unnamed axes: the first ones that vary (a sweep may fix an axis at one value).
+    let fixed: Vec<usize> = data.fixed.iter().map(|(a, _)| *a).collect();
+    for (a, what) in [(named_x, "x"), (named_y, "y"), (facet, "the facet")] {
+        if let Some(a) = a.filter(|a| fixed.contains(a)) {
+            return Err(unsuitable(
+                header,
+                format!(
+                    "`{}` is fixed by --where and cannot also be {what}",
+                    header.axes[a]
+                ),
+            ));
+        }
+    }
+    // Unnamed axes: the first ones that vary (a sweep may fix an axis at one value), after the
+    // facet and the fixed ones are set aside.
+    let taken: Vec<usize> = fixed.iter().copied().chain(facet).collect();
     let varying: Vec<usize> = (0..header.axes.len())
-        .filter(|&a| data.distinct(a).len() > 1)
+        .filter(|&a| !taken.contains(&a) && data.distinct(a).len() > 1)
         .collect();
-    let pick = |taken: Option<usize>| {
+    let pick = |other: Option<usize>| {
         varying
             .iter()
             .copied()
-            .chain(0..header.axes.len())
-            .find(|&a| Some(a) != taken)
-            .unwrap_or(0)
+            .chain((0..header.axes.len()).filter(|a| !taken.contains(a)))
+            .find(|&a| Some(a) != other)
     };
-    let x_axis = named_x.unwrap_or_else(|| pick(named_y));
-    let y_axis = named_y.unwrap_or_else(|| pick(Some(x_axis)));
+    let x_axis = named_x
+        .or_else(|| pick(named_y))
+        .ok_or_else(|| unsuitable(header, "no axis is left for x".into()))?;
+    let y_axis = named_y
+        .or_else(|| pick(Some(x_axis)))
+        .ok_or_else(|| unsuitable(header, "no axis is left for y".into()))?;
     // A bare metric shows the post-clip value when there is one: the repair's result.
     let col = (0..candidates.len())
         .rev()
@@ -134,50 +187,28 @@ pub fn prepare(req: &SweepPlotRequest, header: SweepHeader) -> Result<HeatmapFig
             )
         })?;
     let column = candidates[col].clone();
-    for a in [x_axis, y_axis] {
-        if let Some(p) = data.first_word(a) {
-            return Err(unsuitable(
-                header,
-                format!(
-                    "axis `{}` has the value `{}` (point {}); heatmap axes must be numbers",
-                    header.axes[a], p.axes[a].text, p.index
-                ),
-            ));
-        }
+    let scattered = header.scattered();
+    let shown: Vec<usize> = [x_axis, y_axis].into_iter().chain(facet).collect();
+    let extra = data.extra_axes(&shown);
+    // A scatter shows every point once, so the other axes of a scattered design do not mix
+    // points: the map is a projection, and says so.
+    if !extra.is_empty() && !scattered {
+        let shown = format!("{} × {}", header.axes[x_axis], header.axes[y_axis]);
+        return Err(data.mixing_error("a heatmap", &shown, &extra));
     }
-    for a in (0..header.axes.len()).filter(|&a| a != x_axis && a != y_axis) {
-        let n = data.distinct(a).len();
-        if n > 1 {
-            return Err(unsuitable(
-                header,
-                format!(
-                    "the sweep also varies `{}` ({n} values), so each cell of {} × {} would \
-                     mix {n} points; a heatmap needs a sweep that varies only the two axes \
-                     chosen with --x and --y",
-                    header.axes[a], header.axes[x_axis], header.axes[y_axis]
-                ),
-            ));
-        }
-    }
+    let facets = data.facets("a heatmap", facet)?;
 
-    let xs: Vec<f64> = data
-        .distinct(x_axis)
-        .iter()
-        .filter_map(|v| v.number)
-        .collect();
-    let ys: Vec<f64> = data
-        .distinct(y_axis)
-        .iter()
-        .filter_map(|v| v.number)
-        .collect();
-    let num = |p: &super::sweep_data::SweepPoint, a: usize| p.axes[a].number.unwrap_or(0.0);
-    let scattered = matches!(header.mode.as_deref(), Some("lhs" | "sobol"));
+    let xp = Placement::of(&data, x_axis);
+    let yp = Placement::of(&data, y_axis);
+    let xs = xp.positions();
+    let ys = yp.positions();
+    let categorical = xp.categorical() || yp.categorical();
     let product = xs.len() * ys.len();
+    // A categorical axis is always drawn as cells: its points sit on whole positions.
     let is_grid = !scattered
-        && xs.len() >= 2
-        && ys.len() >= 2
-        && product <= 250_000
-        && 2 * data.points.len() >= product;
+        && ((xs.len() >= 2 && ys.len() >= 2 && 2 * data.points.len() >= product * facets.len())
+            || categorical)
+        && product <= 250_000;
     let values: Vec<f64> = data.points.iter().filter_map(|p| p.values[col]).collect();
     let (lo, hi) = values
         .iter()
@@ -194,7 +225,6 @@ pub fn prepare(req: &SweepPlotRequest, header: SweepHeader) -> Result<HeatmapFig
         None => tick_label(&v),
     };
 
-    let layer;
     let mut levels = Vec::new();
     let mut contour_legend = None;
     let mut note = None;
@@ -246,33 +276,16 @@ pub fn prepare(req: &SweepPlotRequest, header: SweepHeader) -> Result<HeatmapFig
         }
         contour_legend = Some("contours".to_string());
     }
-    if is_grid {
-        let mut grid = vec![vec![None; xs.len()]; ys.len()];
-        let mut status = vec![vec![None; xs.len()]; ys.len()];
-        for p in &data.points {
-            let i = xs.iter().position(|&x| x == num(p, x_axis));
-            let j = ys.iter().position(|&y| y == num(p, y_axis));
-            if let (Some(i), Some(j)) = (i, j) {
-                if status[j][i].is_some() {
-                    return Err(unsuitable(
-                        header,
-                        format!(
-                            "two points (one is {}) share {} = {}, {} = {}",
-                            p.index, header.axes[x_axis], xs[i], header.axes[y_axis], ys[j]
-                        ),
-                    ));
-                }
-                grid[j][i] = p.values[col];
-                status[j][i] = Some(p.status);
-            }
+    let contours = is_grid && !categorical;
+    if is_grid && categorical {
+        // Between categories there is nothing to interpolate: the levels stay on the colour bar.
+        if note.is_none() {
+            note = contour_legend
+                .take()
+                .map(|c| format!("{c} (on the colour bar)"));
         }
-        layer = Layer::Grid {
-            xs: xs.clone(),
-            ys: ys.clone(),
-            values: grid,
-            status,
-        };
-    } else {
+        contour_legend = None;
+    } else if !is_grid {
         // Without a grid there are no contours: only the stenosis threshold stays, as a ring
         // around the points above it.
         levels.retain(|l| l.strong);
@@ -281,23 +294,85 @@ pub fn prepare(req: &SweepPlotRequest, header: SweepHeader) -> Result<HeatmapFig
             .filter(|l| hi >= l.value)
             .map(|l| format!("ringed: above {}, the stenosis threshold", l.label));
         if contour_legend.is_some() || levels.is_empty() {
-            note = Some("scattered points: no contours".to_string());
+            note = Some(if extra.is_empty() {
+                "scattered points: no contours".to_string()
+            } else {
+                format!(
+                    "scattered points: no contours; each point once, whatever its {}",
+                    extra
+                        .iter()
+                        .map(|&a| lower_unless_acronym(&axis_name(&header.axes[a])))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            });
         }
-        layer = Layer::Scatter(
-            data.points
-                .iter()
-                .map(|p| (num(p, x_axis), num(p, y_axis), p.values[col], p.status))
-                .collect(),
-        );
+    }
+
+    let mut panels = Vec::new();
+    for panel in &facets {
+        let in_panel = |p: &SweepPoint| panel.holds(p);
+        let layer = if is_grid {
+            let mut grid = vec![vec![None; xs.len()]; ys.len()];
+            let mut status = vec![vec![None; xs.len()]; ys.len()];
+            for p in data.points.iter().filter(|p| in_panel(p)) {
+                let i = xp
+                    .position(&p.axes[x_axis])
+                    .and_then(|x| xs.iter().position(|&v| v == x));
+                let j = yp
+                    .position(&p.axes[y_axis])
+                    .and_then(|y| ys.iter().position(|&v| v == y));
+                if let (Some(i), Some(j)) = (i, j) {
+                    if status[j][i].is_some() {
+                        return Err(unsuitable(
+                            header,
+                            format!(
+                                "two points (one is {}) share {} = {}, {} = {}",
+                                p.index,
+                                header.axes[x_axis],
+                                p.axes[x_axis].display(),
+                                header.axes[y_axis],
+                                p.axes[y_axis].display()
+                            ),
+                        ));
+                    }
+                    grid[j][i] = p.values[col];
+                    status[j][i] = Some(p.status);
+                }
+            }
+            Layer::Grid {
+                xs: xs.clone(),
+                ys: ys.clone(),
+                values: grid,
+                status,
+            }
+        } else {
+            Layer::Scatter(
+                data.points
+                    .iter()
+                    .filter(|p| in_panel(p))
+                    .map(|p| {
+                        let at = |pl: &Placement, a: usize| pl.position(&p.axes[a]).unwrap_or(0.0);
+                        (at(&xp, x_axis), at(&yp, y_axis), p.values[col], p.status)
+                    })
+                    .collect(),
+            )
+        };
+        panels.push(MapPanel {
+            heading: panel.heading(header),
+            layer,
+        });
     }
 
     let range = |v: &[f64]| {
         let (a, b) = (v[0], v[v.len() - 1]);
-        if is_grid {
+        if is_grid && v.len() >= 2 {
             // Cells reach halfway to their neighbours; the outer ones as far out.
             let first = (v[1] - v[0]) / 2.0;
             let last = (v[v.len() - 1] - v[v.len() - 2]) / 2.0;
             AxisRange::fixed(a - first, b + last, 8)
+        } else if is_grid {
+            AxisRange::fixed(a - 0.5, a + 0.5, 8)
         } else {
             let pad = if b > a {
                 0.05 * (b - a)
@@ -316,14 +391,18 @@ pub fn prepare(req: &SweepPlotRequest, header: SweepHeader) -> Result<HeatmapFig
         .any(|p| p.status == PointStatus::NotConverged);
     Ok(HeatmapFigure {
         title: format!("{} — {}", column_name(&column), header.name),
+        fixed: data.fixed_label(),
         x_label: axis_label(&header.axes[x_axis]),
         y_label: axis_label(&header.axes[y_axis]),
         bar_label: column_label(&column),
         x: range(&xs),
         y: range(&ys),
+        x_names: xp.names,
+        y_names: yp.names,
         scale,
-        layer,
+        panels,
         levels,
+        contours,
         contour_legend,
         note,
         any_failed,
@@ -340,15 +419,35 @@ pub fn draw<DB: DrawingBackend>(root: &Area<DB>, theme: &Theme, fig: &HeatmapFig
 where
     DB::ErrorType: 'static,
 {
-    let body = titled(root, theme, &fig.title)?;
+    // Room for the y category names, when y is categorical.
+    let y_left = match &fig.y_names {
+        Some(names) => {
+            let names_w = category_names_width(root, theme, names)? + theme.px(60.0);
+            Y_LABEL_AREA.max(names_w as f64 * 100.0 / theme.tpx(100.0) as f64)
+        }
+        None => Y_LABEL_AREA,
+    };
+    let (cols, rows) = facet_grid(fig.panels.len());
+    let panel_w = (theme.width as i32 - theme.px(BAR_COLUMN)) / cols as i32;
+    let plot_w = panel_w - theme.px(LEFT_MARGIN) - theme.tpx(y_left) - theme.px(8.0);
+    let headings: Vec<String> = fig
+        .panels
+        .iter()
+        .filter_map(|p| p.heading.clone())
+        .collect();
+    let headings = FacetHeadings::fit(root, theme, &headings, plot_w)?;
+    let (title, fixed_note) =
+        title_with_fixed(root, theme, &headings.title(&fig.title), &fig.fixed)?;
+    let body = titled(root, theme, &title)?;
     // The legend goes in the title bar, right-aligned, when it fits beside the title; else in a
     // row of its own under it.
-    let entries = legend_entries(fig);
+    let mut entries = legend_entries(fig);
+    entries.extend(fixed_note.map(|n| LegendEntry::new(Swatch::Text, n)));
     let body = if entries.is_empty() {
         body
     } else {
         let (lw, lh) = legend_size(root, theme, &entries, Layout::Row)?;
-        let title_w = text_width(root, theme, &fig.title, &theme.title())?;
+        let title_w = text_width(root, theme, &title, &theme.title())?;
         let right = theme.width as i32 - theme.margin();
         let beside = theme.margin() + title_w + theme.px(32.0) + lw <= right;
         let top = if beside {
@@ -371,35 +470,94 @@ where
     };
     let (w, _) = body.dim_in_pixel();
     let (main, bar_area) = body.split_horizontally(w as i32 - theme.px(BAR_COLUMN));
-    let mut chart = xy_chart(
-        &main,
-        theme,
-        &Axes {
-            x: fig.x,
-            y: fig.y,
-            x_axis: XAxis::Numeric(&fig.x_label),
-            y_desc: Some(&fig.y_label),
-            left: Y_LABEL_AREA,
-            right: 8.0,
-        },
-    )?;
-    let plot = plot_rect(&chart);
+    let cells_areas = main.split_evenly((rows, cols));
+    let n = fig.panels.len();
+    let mut frame: Option<PixelRect> = None;
+    for (k, (panel, area)) in fig.panels.iter().zip(&cells_areas).enumerate() {
+        let area = if panel.heading.is_some() {
+            let (aw, _) = area.dim_in_pixel();
+            let left = theme.px(LEFT_MARGIN) + theme.tpx(y_left);
+            let right = aw as i32 - theme.px(8.0);
+            headings.draw(area, theme, k, (left + right) / 2)?
+        } else {
+            area.clone()
+        };
+        // Descriptions on the outer panels only: x under the lowest panel of each column, y
+        // left of the first column.
+        let lowest = k + cols >= n;
+        let x_desc = if lowest { fig.x_label.as_str() } else { "" };
+        let mut chart = xy_chart(
+            &area,
+            theme,
+            &Axes {
+                x: AxisRange {
+                    ticks: fig.x.ticks.min(tick_room(theme, plot_w)),
+                    ..fig.x
+                },
+                y: fig.y,
+                x_axis: match fig.x_names {
+                    Some(_) => XAxis::Named(x_desc),
+                    None => XAxis::Numeric(x_desc),
+                },
+                y_desc: (k % cols == 0).then_some(fig.y_label.as_str()),
+                left: y_left,
+                right: 8.0,
+                y_named: fig.y_names.is_some(),
+            },
+        )?;
+        let plot = plot_rect(&chart);
+        draw_map(root, theme, &mut chart, fig, panel)?;
+        if let Some(names) = &fig.x_names {
+            category_names_x(root, theme, &chart, names)?;
+        }
+        if let Some(names) = &fig.y_names {
+            category_names_y(root, theme, &chart, names)?;
+        }
+        frame = Some(match frame {
+            None => plot,
+            Some(f) => PixelRect {
+                x0: f.x0.min(plot.x0),
+                y0: f.y0.min(plot.y0),
+                x1: f.x1.max(plot.x1),
+                y1: f.y1.max(plot.y1),
+            },
+        });
+    }
+    if let Some(frame) = frame {
+        colour_bar(root, theme, &bar_area, frame, fig)?;
+    }
+    Ok(())
+}
+
+/// One map's cells (or points), contours and labels, and its frame.
+fn draw_map<DB: DrawingBackend>(
+    root: &Area<DB>,
+    theme: &Theme,
+    chart: &mut XyChart<'_, DB>,
+    fig: &HeatmapFigure,
+    panel: &MapPanel,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let plot = plot_rect(chart);
     let colour = |v: f64| viridis((v - fig.scale.lo) / (fig.scale.hi - fig.scale.lo));
-    match &fig.layer {
+    match &panel.layer {
         Layer::Grid {
             xs,
             ys,
             values,
             status,
         } => {
-            let labels = cells(root, theme, &mut chart, xs, ys, values, status, &colour)?;
-            let lines = contour_lines(root, theme, &chart, xs, ys, values, &fig.levels)?;
+            let labels = cells(root, theme, chart, xs, ys, values, status, &colour)?;
+            let levels: &[Level] = if fig.contours { &fig.levels } else { &[] };
+            let lines = contour_lines(root, theme, chart, xs, ys, values, levels)?;
             let taken = cell_labels(root, theme, &labels)?;
             contour_labels(root, theme, &lines, taken)?;
         }
         Layer::Scatter(points) => {
             let ring = fig.levels.iter().find(|l| l.strong).map(|l| l.value);
-            scatter(root, theme, &chart, points, ring, &colour)?
+            scatter(root, theme, chart, points, ring, &colour)?
         }
     }
     // The frame again, over the cells.
@@ -407,7 +565,6 @@ where
         [(plot.x0, plot.y0), (plot.x1, plot.y1)],
         INK.mix(0.55).stroke_width(theme.upx(1.5)),
     ))?;
-    colour_bar(root, theme, &bar_area, plot, fig)?;
     Ok(())
 }
 
@@ -444,6 +601,10 @@ where
     for (j, row) in values.iter().enumerate() {
         let (y0, y1) = edges(ys, j);
         for (i, v) in row.iter().enumerate() {
+            // No point there (a facet's grid with a hole): left blank.
+            if status[j][i].is_none() {
+                continue;
+            }
             let (x0, x1) = edges(xs, i);
             let fill = v.map_or(PAPER, colour);
             chart
@@ -800,7 +961,11 @@ where
 fn legend_entries(fig: &HeatmapFigure) -> Vec<LegendEntry> {
     let mut entries = Vec::new();
     if let Some(c) = &fig.contour_legend {
-        let swatch = if matches!(fig.layer, Layer::Scatter(_)) {
+        let scatter = fig
+            .panels
+            .iter()
+            .any(|p| matches!(p.layer, Layer::Scatter(_)));
+        let swatch = if scatter {
             Swatch::Point(INK, Marker::Circle, true)
         } else {
             let strong = fig.levels.iter().any(|l| l.strong);

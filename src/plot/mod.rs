@@ -52,7 +52,7 @@ mod traces;
 mod wiggers;
 
 pub use data::{RunData, StateId, StateRun, Waveforms};
-pub use sweep_data::{SweepData, SweepHeader};
+pub use sweep_data::{SweepData, SweepHeader, Where};
 
 use chart::{DrawError, DrawResult};
 use plotters::coord::Shift;
@@ -221,12 +221,18 @@ impl FromStr for AnyPlotKind {
 ///   `x_axis` when the sweep has more than one axis, and draws one line per value of the
 ///   others; `heatmap` defaults to the first two axes; `pv-family` colours by `x_axis` (default:
 ///   the first axis that varies).
+/// * `wheres`: axes fixed at one value (`--where KEY=VALUE`), to draw a sweep of more axes than
+///   the figure shows; see [`sweep_data::Where`] for how a value is matched.
+/// * `facet`: an axis drawn as one panel per value (`--facet KEY`, at most
+///   [`MAX_FACETS`] values), for `heatmap` and `sweep-line`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SweepPlotRequest {
     pub kind: SweepPlotKind,
     pub metric: Option<String>,
     pub x_axis: Option<String>,
     pub y_axis: Option<String>,
+    pub wheres: Vec<Where>,
+    pub facet: Option<String>,
 }
 
 impl SweepPlotRequest {
@@ -237,10 +243,13 @@ impl SweepPlotRequest {
             metric: None,
             x_axis: None,
             y_axis: None,
+            wheres: Vec::new(),
+            facet: None,
         }
     }
 }
 
+pub use chart::MAX_FACETS;
 pub use sweep_line::MAX_LINE_PANELS;
 
 /// Draw the sweep figure `req` for the sweep output in `sweep_dir` into `out_file` (its
@@ -433,6 +442,16 @@ pub enum PlotError {
         dir: PathBuf,
         reason: String,
     },
+    /// `--where KEY=VALUE` that does not fix an axis of this sweep.
+    #[error("{}: --where {filter}: {reason}", path.display())]
+    Slice {
+        /// The results.csv read.
+        path: PathBuf,
+        filter: String,
+        reason: String,
+    },
+    #[error("--where `{0}`: expected KEY=VALUE, e.g. --where heart.rate_bpm=75")]
+    WhereSyntax(String),
     #[error("unknown sweep plot kind {0:?}; expected one of sweep-line, heatmap, pv-family")]
     UnknownSweepKind(String),
     #[error(

@@ -67,8 +67,14 @@ pub fn prepare(req: &SweepPlotRequest, header: SweepHeader) -> Result<FamilyFigu
     let columns = header
         .metric_columns("regurgitant_volume_ml")
         .unwrap_or_default();
-    let data = header.load(&columns)?;
+    let data = header.load(&columns)?.slice(&req.wheres)?;
     let header = &data.header;
+    if req.facet.is_some() {
+        return Err(unsuitable(
+            header,
+            "--facet goes with heatmap and sweep-line; fix the other axes with --where".into(),
+        ));
+    }
     let axis = named_axis.unwrap_or_else(|| {
         (0..header.axes.len())
             .find(|&a| data.distinct(a).len() > 1)
@@ -262,6 +268,7 @@ where
                 y_desc: Some("LV pressure (mmHg)"),
                 left: Y_LABEL_AREA,
                 right: 24.0,
+                y_named: false,
             },
         )?;
         for m in &fig.members {

@@ -269,7 +269,8 @@ const OWNERS: [(&str, &str); 12] = [
 ];
 
 /// Parameters (last part of a key path, unit suffix removed) as words.
-const PARAMETERS: [(&str, &str); 24] = [
+const PARAMETERS: [(&str, &str); 25] = [
+    ("clips", "configuration"),
     ("eroa", "EROA"),
     ("area", "open area"),
     ("length", "length"),
@@ -362,6 +363,61 @@ pub fn short_number(v: f64) -> String {
     }
 }
 
+/// Longest short label of a structured value (characters) before it is cut with "…".
+const SHORT_VALUE_CHARS: usize = 32;
+
+/// A results.csv cell that is not a number, as a figure shows it. A structured value, written
+/// as inline TOML, reads as its values with their units: a table's values in order (`{ size =
+/// "XT", position_mm = 17.5 }` → "XT 17.5 mm"), a list of tables joined by " + " (two clips:
+/// "XT 14.5 mm + XT 20.5 mm"), other lists comma-separated in brackets; a string unquoted. Any
+/// other cell is shown as written. Labels longer than 32 characters are cut with "…".
+pub fn short_value(cell: &str) -> String {
+    let cell = cell.trim();
+    // toml_edit keeps a table's keys in their written order (size before position).
+    let label = match cell.parse::<toml_edit::Value>() {
+        Ok(v) => toml_label(&v, ""),
+        Err(_) => cell.to_string(),
+    };
+    if label.chars().count() > SHORT_VALUE_CHARS {
+        let cut: String = label.chars().take(SHORT_VALUE_CHARS - 1).collect();
+        format!("{}…", cut.trim_end())
+    } else {
+        label
+    }
+}
+
+/// A TOML value as words; `key` (the table key it sits under) gives a number its unit.
+fn toml_label(v: &toml_edit::Value, key: &str) -> String {
+    use toml_edit::Value;
+    match v {
+        Value::String(s) => s.value().clone(),
+        Value::Integer(i) => value_with_unit(&i.value().to_string(), key),
+        Value::Float(f) => value_with_unit(&short_number(*f.value()), key),
+        Value::Boolean(b) => format!("{key} {}", b.value()).trim().to_string(),
+        Value::Datetime(d) => d.value().to_string(),
+        Value::InlineTable(t) => t
+            .iter()
+            .map(|(k, v)| toml_label(v, k))
+            .collect::<Vec<_>>()
+            .join(" "),
+        Value::Array(items) if items.iter().all(Value::is_inline_table) && !items.is_empty() => {
+            items
+                .iter()
+                .map(|i| toml_label(i, key))
+                .collect::<Vec<_>>()
+                .join(" + ")
+        }
+        Value::Array(items) => format!(
+            "[{}]",
+            items
+                .iter()
+                .map(|i| toml_label(i, key))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
 fn sentence(stem: &str) -> String {
     let words = stem.replace('_', " ");
     let mut c = words.chars();
@@ -405,6 +461,30 @@ mod tests {
         assert_eq!(unit_of("chambers.lv.ea"), Some("mmHg/mL"));
         assert_eq!(unit_of("beats_to_steady_state"), None);
         assert_eq!(unit_of("converged"), None);
+    }
+
+    #[test]
+    fn structured_values_read_as_their_values_with_units() {
+        assert_eq!(
+            short_value(r#"[{size = "XT", position_mm = 17.5}]"#),
+            "XT 17.5 mm"
+        );
+        assert_eq!(
+            short_value(
+                r#"[{ size = "XT", position_mm = 14.5 }, { size = "XT", position_mm = 20.5 }]"#
+            ),
+            "XT 14.5 mm + XT 20.5 mm"
+        );
+        assert_eq!(short_value(r#"[{size = "NT", segment = "P2"}]"#), "NT P2");
+        assert_eq!(short_value("orifice"), "orifice");
+        assert_eq!(short_value(r#""quoted""#), "quoted");
+        assert_eq!(short_value("[1, 2.5]"), "[1, 2.5]");
+        assert_eq!(short_value("not { toml"), "not { toml");
+        let long = short_value(
+            r#"[{size = "XTW", position_mm = 11.5}, {size = "XTW", position_mm = 17.5}, {size = "XTW", position_mm = 23.5}]"#,
+        );
+        assert_eq!(long.chars().count(), 32, "{long}");
+        assert!(long.ends_with('…'), "{long}");
     }
 
     #[test]

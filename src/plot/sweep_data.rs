@@ -6,6 +6,7 @@
 //! named (file, line, column) before anything is drawn. Only the columns a figure needs are kept,
 //! so a sweep of a million points costs a few numbers per point, not a whole table.
 
+use super::chart::MAX_FACETS;
 use super::data::{malformed, open, read_waveforms, StateId, Waveforms};
 use super::quantity::Prefix;
 use super::PlotError;
@@ -56,11 +57,12 @@ impl AxisValue {
     }
 
     /// The value for a figure: a number as short as it reads (0.3, not 0.30000000000000004),
-    /// a word as written.
+    /// a word as written, a structured value (inline TOML, e.g. a list of clips) shortened
+    /// ([`super::quantity::short_value`]: "XT 14.5 mm + XT 20.5 mm").
     pub fn display(&self) -> String {
         match self.number {
             Some(v) => super::quantity::short_number(v),
-            None => self.text.clone(),
+            None => super::quantity::short_value(&self.text),
         }
     }
 
@@ -202,6 +204,15 @@ impl SweepHeader {
         }
     }
 
+    /// Whether the design scatters its points (`lhs`, `sobol`, `random`, `saltelli`): no two
+    /// points share an axis value, so the sweep cannot be sliced at one.
+    pub fn scattered(&self) -> bool {
+        matches!(
+            self.mode.as_deref(),
+            Some("lhs" | "sobol" | "random" | "saltelli")
+        )
+    }
+
     /// Position of the axis `key` in [`SweepHeader::axes`].
     pub fn axis(&self, key: &str) -> Result<usize, PlotError> {
         self.axes
@@ -288,6 +299,7 @@ impl SweepHeader {
             header: self,
             columns: columns.to_vec(),
             points,
+            fixed: Vec::new(),
         })
     }
 }
@@ -300,6 +312,8 @@ pub struct SweepData {
     pub columns: Vec<String>,
     /// Sorted by index.
     pub points: Vec<SweepPoint>,
+    /// The axes fixed by [`SweepData::slice`], with the value each was fixed at.
+    pub fixed: Vec<(usize, AxisValue)>,
 }
 
 impl SweepData {
@@ -324,6 +338,129 @@ impl SweepData {
         out
     }
 
+    /// Keep the points where each `--where` axis has the given value ([`Where`]). Every
+    /// problem is an error naming the axis: an unknown key, a key given twice, a value no point
+    /// has (the axis's values are listed), or a scattered design (`lhs`, `sobol`, `random`,
+    /// `saltelli`), whose points share no value to slice at.
+    pub fn slice(mut self, wheres: &[Where]) -> Result<SweepData, PlotError> {
+        for (k, w) in wheres.iter().enumerate() {
+            let a = self.header.axis(&w.key)?;
+            let refuse = |reason: String| PlotError::Slice {
+                path: self.header.results.clone(),
+                filter: w.to_string(),
+                reason,
+            };
+            if wheres[..k].iter().any(|o| o.key.trim() == w.key.trim()) {
+                return Err(refuse("the axis is fixed twice".into()));
+            }
+            if self.header.scattered() {
+                return Err(refuse(format!(
+                    "a {} sweep scatters its points (no two share a value), so it cannot be \
+                     sliced at one value; draw its points as a scatter over two axes \
+                     (`plot heatmap DIR --x A --y B`, every point shown once)",
+                    self.header.mode.as_deref().unwrap_or("scattered")
+                )));
+            }
+            let values = self.distinct(a);
+            let chosen = match_value(&values, &w.value)
+                .ok_or_else(|| {
+                    refuse(format!(
+                        "no point has this value; the values of `{}` are: {}",
+                        self.header.axes[a],
+                        list_values(&values)
+                    ))
+                })?
+                .clone();
+            self.points.retain(|p| p.axes[a].same(&chosen));
+            self.fixed.push((a, chosen));
+        }
+        Ok(self)
+    }
+
+    /// The axes that vary among the points, other than `shown` (those the figure draws): each
+    /// would mix several points into one mark.
+    pub fn extra_axes(&self, shown: &[usize]) -> Vec<usize> {
+        (0..self.header.axes.len())
+            .filter(|a| !shown.contains(a) && self.distinct(*a).len() > 1)
+            .collect()
+    }
+
+    /// `heart.rate_bpm (60, 75, 90); clip.clips (…)`: the axes with their values, for
+    /// messages.
+    pub fn describe_axes(&self, axes: &[usize]) -> String {
+        axes.iter()
+            .map(|&a| {
+                format!(
+                    "`{}` ({})",
+                    self.header.axes[a],
+                    list_values(&self.distinct(a))
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    /// The refusal of a figure that would mix points: `extra` still vary. Names them with their
+    /// values, and says how to choose (`--where`) or to draw one panel per value (`--facet`).
+    pub fn mixing_error(&self, what: &str, shown: &str, extra: &[usize]) -> PlotError {
+        let first = &self.header.axes[extra[0]];
+        let example = self
+            .distinct(extra[0])
+            .first()
+            .map_or(String::new(), |v| v.text.clone());
+        PlotError::Unsuitable {
+            what: what.to_string(),
+            dir: self.header.dir.clone(),
+            reason: format!(
+                "the sweep also varies {}, so each mark of {shown} would mix several points; \
+                     fix {} with --where (e.g. --where '{first}={example}'), or draw one panel per \
+                     value with --facet {first}",
+                self.describe_axes(extra),
+                if extra.len() > 1 { "them" } else { "it" },
+            ),
+        }
+    }
+
+    /// The panels of `--facet`: each value of `facet` (in axis order), or one panel of every
+    /// point without a facet. More than [`MAX_FACETS`] values is refused.
+    pub fn facets(&self, what: &str, facet: Option<usize>) -> Result<Vec<Facet>, PlotError> {
+        let Some(f) = facet else {
+            return Ok(vec![Facet {
+                axis: None,
+                value: None,
+            }]);
+        };
+        let values = self.distinct(f);
+        if values.len() > MAX_FACETS {
+            return Err(PlotError::Unsuitable {
+                what: what.to_string(),
+                dir: self.header.dir.clone(),
+                reason: format!(
+                    "--facet {}: {} values, more than {MAX_FACETS} panels would not be \
+                     readable; fix it with --where, or facet by an axis of fewer values",
+                    self.header.axes[f],
+                    values.len()
+                ),
+            });
+        }
+        Ok(values
+            .into_iter()
+            .map(|v| Facet {
+                axis: Some(f),
+                value: Some(v),
+            })
+            .collect())
+    }
+
+    /// "heart rate = 75 bpm, clip = XT 17.5 mm": the fixed axes, for a title.
+    pub fn fixed_label(&self) -> String {
+        self.fixed
+            .iter()
+            .map(|(a, v)| facet_label(&self.header.axes[*a], v))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// The first point whose axis `axis` is not a number, if any.
     pub fn first_word(&self, axis: usize) -> Option<&SweepPoint> {
         self.points.iter().find(|p| p.axes[axis].number.is_none())
@@ -341,6 +478,178 @@ impl SweepData {
     /// waveforms.csv is.
     pub fn load_waveforms(&self, index: u64) -> Result<Vec<(StateId, Waveforms)>, PlotError> {
         read_waveforms(&self.waveforms_path(index))
+    }
+}
+
+/// Where an axis puts its values on a figure: numbers at their value; anything else (words,
+/// structured values such as a list of clips) as categories at 0, 1, 2, … in order of first
+/// appearance (by point index), named by their short labels.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Placement {
+    pub values: Vec<AxisValue>,
+    /// The category names, `None` for a numeric axis.
+    pub names: Option<Vec<String>>,
+}
+
+impl Placement {
+    /// The placement of axis `axis` over `data`'s points.
+    pub fn of(data: &SweepData, axis: usize) -> Placement {
+        let values = data.distinct(axis);
+        let names = values
+            .iter()
+            .any(|v| v.number.is_none())
+            .then(|| values.iter().map(AxisValue::display).collect());
+        Placement { values, names }
+    }
+
+    /// The position of `value` on the axis (`None` if it is not one of the axis's values).
+    pub fn position(&self, value: &AxisValue) -> Option<f64> {
+        match self.names {
+            Some(_) => self
+                .values
+                .iter()
+                .position(|v| v.same(value))
+                .map(|i| i as f64),
+            None => value.number,
+        }
+    }
+
+    /// Every value's position, in order.
+    pub fn positions(&self) -> Vec<f64> {
+        self.values
+            .iter()
+            .filter_map(|v| self.position(v))
+            .collect()
+    }
+
+    pub fn categorical(&self) -> bool {
+        self.names.is_some()
+    }
+}
+
+/// One panel of a faceted figure: the points where `axis` has `value` (every point when the
+/// figure is not faceted).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Facet {
+    axis: Option<usize>,
+    value: Option<AxisValue>,
+}
+
+impl Facet {
+    pub fn holds(&self, p: &SweepPoint) -> bool {
+        match (self.axis, &self.value) {
+            (Some(a), Some(v)) => p.axes[a].same(v),
+            _ => true,
+        }
+    }
+
+    /// The panel's heading, "Heart rate = 75 bpm"; `None` when not faceted.
+    pub fn heading(&self, header: &SweepHeader) -> Option<String> {
+        Some(facet_label(&header.axes[self.axis?], self.value.as_ref()?))
+    }
+}
+
+/// "Heart rate = 75 bpm": an axis at one value, as a panel heading or in a title.
+pub fn facet_label(key: &str, value: &AxisValue) -> String {
+    let name = super::quantity::axis_name(key);
+    let shown = match value.number {
+        Some(_) => super::quantity::value_with_unit(&value.display(), key),
+        None => value.display(),
+    };
+    format!("{name} = {shown}")
+}
+
+/// `--where KEY=VALUE`: a sweep axis fixed at one of its values, to draw a figure of fewer
+/// axes than the sweep has.
+///
+/// VALUE is matched against the axis's results.csv cells: a word or structured value exactly
+/// (or ignoring white space, or by its short label as the figures show it, when that is
+/// unambiguous); a number to the nearest value within [`WHERE_REL_TOL`], so that `0.3` finds
+/// `0.30000000000000004` and the 6 digits a figure prints are enough.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Where {
+    pub key: String,
+    pub value: String,
+}
+
+/// Relative tolerance of a number given to `--where`.
+pub const WHERE_REL_TOL: f64 = 1e-5;
+
+impl std::str::FromStr for Where {
+    type Err = PlotError;
+    /// `KEY=VALUE`, split at the first `=` (a structured value may hold more).
+    fn from_str(s: &str) -> Result<Where, PlotError> {
+        match s.split_once('=') {
+            Some((k, v)) if !k.trim().is_empty() && !v.trim().is_empty() => Ok(Where {
+                key: k.trim().to_string(),
+                value: v.trim().to_string(),
+            }),
+            _ => Err(PlotError::WhereSyntax(s.to_string())),
+        }
+    }
+}
+
+impl std::fmt::Display for Where {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}={}", self.key, self.value)
+    }
+}
+
+/// The value of `values` that `given` names (see [`Where`]), if exactly one does.
+fn match_value<'v>(values: &'v [AxisValue], given: &str) -> Option<&'v AxisValue> {
+    let given = given.trim();
+    if let Some(v) = values.iter().find(|v| v.text == given) {
+        return Some(v);
+    }
+    if let Some(x) = given.parse::<f64>().ok().filter(|x| x.is_finite()) {
+        let nearest = values
+            .iter()
+            .filter_map(|v| v.number.map(|n| (v, (n - x).abs(), n)))
+            .min_by(|a, b| a.1.total_cmp(&b.1));
+        if let Some((v, d, n)) = nearest {
+            if d <= WHERE_REL_TOL * n.abs().max(x.abs()) || d == 0.0 {
+                return Some(v);
+            }
+        }
+        return None;
+    }
+    let unique = |f: &dyn Fn(&AxisValue) -> bool| {
+        let mut hits = values.iter().filter(|v| f(v));
+        match (hits.next(), hits.next()) {
+            (Some(v), None) => Some(v),
+            _ => None,
+        }
+    };
+    let squeeze = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    let squeezed = squeeze(given);
+    unique(&|v| v.number.is_none() && squeeze(&v.text) == squeezed)
+        .or_else(|| unique(&|v| v.display().eq_ignore_ascii_case(given)))
+}
+
+/// Most values listed in a message.
+const LISTED_VALUES: usize = 24;
+
+/// An axis's values for a message: the cells as written (so that they can be copied into
+/// `--where`), `|`-separated when one holds a comma.
+fn list_values(values: &[AxisValue]) -> String {
+    let sep = if values.iter().any(|v| v.text.contains(',')) {
+        " | "
+    } else {
+        ", "
+    };
+    let shown: Vec<String> = values
+        .iter()
+        .take(LISTED_VALUES)
+        .map(|v| match v.number {
+            Some(_) => v.display(),
+            None => v.text.clone(),
+        })
+        .collect();
+    let more = values.len().saturating_sub(LISTED_VALUES);
+    if more > 0 {
+        format!("{}{sep}… ({more} more)", shown.join(sep))
+    } else {
+        shown.join(sep)
     }
 }
 

@@ -9,11 +9,13 @@
 //! their values (colour by combination, viridis; dash and marker by state), at most
 //! [`MAX_GROUPS`] of them, else the figure is refused (a heatmap shows such sweeps better).
 
+use super::chart::title_with_fixed;
 use super::chart::{
-    draw_curve, draw_panel_name, emptiest_corner, hollow_marker, legend, legend_size, marker,
-    name_lines, plot_rect, text, text_width, titled, xy_chart, Area, Axes, Corner, DrawResult,
-    Layout, LegendEntry, Marker, PixelRect, Swatch, XAxis, XyChart, NAME_COLUMN, X_LABEL_AREA,
-    Y_LABEL_AREA, Y_TICKS_ONLY,
+    category_names_x, draw_curve, draw_panel_name, emptiest_corner, facet_grid, hollow_marker,
+    legend, legend_size, marker, name_lines, plot_rect, text, text_width, tick_room, titled,
+    xy_chart, Area, Axes, Corner, DrawResult, FacetHeadings, Layout, LegendEntry, Marker,
+    PixelRect, Swatch, XAxis, XyChart, LEFT_MARGIN, NAME_COLUMN, X_LABEL_AREA, Y_LABEL_AREA,
+    Y_TICKS_ONLY,
 };
 use super::colormap::{viridis, LINE_MAX};
 use super::quantity::{
@@ -21,7 +23,7 @@ use super::quantity::{
     metric_short_name, unit_of, value_with_unit, with_unit, Prefix,
 };
 use super::style::{nice_range, state_style, AxisRange, StateStyle, Theme, GREY, INK, PAPER};
-use super::sweep_data::{AxisValue, PointStatus, SweepHeader};
+use super::sweep_data::{AxisValue, Placement, PointStatus, SweepHeader, SweepPoint};
 use super::{PlotError, StateId, SweepPlotRequest};
 use crate::metrics::MrGrade;
 use crate::output::summary::STENOSIS_GRADIENT_MMHG;
@@ -56,8 +58,12 @@ struct Series {
 
 struct Panel {
     metric: String,
+    /// "Heart rate = 75 bpm" over a facet's panel.
+    heading: Option<String>,
     series: Vec<Series>,
     y: AxisRange,
+    /// x of the points without a result.
+    errors: Vec<f64>,
 }
 
 struct Group {
@@ -66,15 +72,20 @@ struct Group {
 }
 
 pub struct LineFigure {
+    /// The metrics, the x axis and the sweep; the axes fixed by `--where` are in `fixed`.
     title: String,
-    /// Legend heading over the groups: the other axes.
+    fixed: String,
+    /// Legend heading over the groups: the series axis.
     group_title: Vec<String>,
     x_label: String,
     x: AxisRange,
+    /// Category names of a categorical x axis, at 0, 1, 2, …: markers only, no lines.
+    x_names: Option<Vec<String>>,
+    /// Stacked panels, one per metric; or, with a facet axis, one per value in a grid.
     panels: Vec<Panel>,
+    faceted: bool,
     groups: Vec<Group>,
-    /// x of the points without a result.
-    errors: Vec<f64>,
+    any_errors: bool,
     any_not_converged: bool,
 }
 
@@ -88,6 +99,7 @@ fn unsuitable(header: &SweepHeader, reason: String) -> PlotError {
 
 pub fn prepare(req: &SweepPlotRequest, header: SweepHeader) -> Result<LineFigure, PlotError> {
     let named_x = req.x_axis.as_deref().map(|k| header.axis(k)).transpose()?;
+    let facet = req.facet.as_deref().map(|k| header.axis(k)).transpose()?;
     let metrics: Vec<&str> = req
         .metric
         .as_deref()
@@ -105,6 +117,18 @@ pub fn prepare(req: &SweepPlotRequest, header: SweepHeader) -> Result<LineFigure
             ),
         ));
     }
+    if facet.is_some() && metrics.len() > 1 {
+        return Err(unsuitable(
+            &header,
+            "--facet draws one panel per value of an axis: give one metric".into(),
+        ));
+    }
+    if facet.is_some() && facet == named_x {
+        return Err(unsuitable(
+            &header,
+            "the facet axis is the x axis: facet by another axis".into(),
+        ));
+    }
     let mut wanted: Vec<Vec<String>> = Vec::new();
     for m in &metrics {
         wanted.push(header.metric_columns(m)?);
@@ -115,144 +139,160 @@ pub fn prepare(req: &SweepPlotRequest, header: SweepHeader) -> Result<LineFigure
             columns.push(c.clone());
         }
     }
-    let data = header.load(&columns)?;
+    let data = header.load(&columns)?.slice(&req.wheres)?;
     let header = &data.header;
+    let fixed: Vec<usize> = data.fixed.iter().map(|(a, _)| *a).collect();
+    for (a, what) in [(named_x, "the x axis"), (facet, "the facet")] {
+        if let Some(a) = a.filter(|a| fixed.contains(a)) {
+            return Err(unsuitable(
+                header,
+                format!(
+                    "`{}` is fixed by --where and cannot also be {what}",
+                    header.axes[a]
+                ),
+            ));
+        }
+    }
     // Unnamed, the x axis is the one axis that varies (others may be fixed at one value).
     let varying: Vec<usize> = (0..header.axes.len())
-        .filter(|&a| data.distinct(a).len() > 1)
+        .filter(|&a| Some(a) != facet && data.distinct(a).len() > 1)
         .collect();
     let x_axis = match (named_x, varying.as_slice()) {
         (Some(x), _) => x,
-        (None, []) => 0,
+        (None, []) => (0..header.axes.len())
+            .find(|&a| Some(a) != facet)
+            .unwrap_or(0),
         (None, [x]) => *x,
         (None, _) => {
             return Err(unsuitable(
                 header,
                 format!(
                     "the sweep varies {} axes ({}); name the x axis with --x, and one line is \
-                     drawn per value of the others",
+                     drawn per value of another (fix the rest with --where, or --facet one)",
                     varying.len(),
-                    varying
-                        .iter()
-                        .map(|&a| header.axes[a].as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    data.describe_axes(&varying)
                 ),
             ))
         }
     };
     let x_key = header.axes[x_axis].clone();
-    if let Some(p) = data.first_word(x_axis) {
-        return Err(unsuitable(
-            header,
-            format!(
-                "axis `{x_key}` has the value `{}` (point {}); the x axis must be numbers",
-                p.axes[x_axis].text, p.index
-            ),
-        ));
-    }
+    let xp = Placement::of(&data, x_axis);
 
-    // Groups: the combinations of the other axes' values, in order of those values.
+    // Groups: one line per value of the one other axis that varies (the series axis).
     let others: Vec<usize> = varying.iter().copied().filter(|&a| a != x_axis).collect();
-    let mut keys: Vec<Vec<AxisValue>> = Vec::new();
-    for p in &data.points {
-        let key: Vec<AxisValue> = others.iter().map(|&a| p.axes[a].clone()).collect();
-        if !keys
-            .iter()
-            .any(|k| k.iter().zip(&key).all(|(a, b)| a.same(b)))
-        {
-            keys.push(key);
-        }
+    if others.len() > 1 {
+        let shown = format!(
+            "{x_key} with one line per {}",
+            header.axes[others[0]].as_str()
+        );
+        return Err(data.mixing_error("a sweep-line plot", &shown, &others[1..]));
     }
+    let series_axis = others.first().copied();
+    let keys: Vec<AxisValue> = series_axis.map_or_else(Vec::new, |a| data.distinct(a));
     if keys.len() > MAX_GROUPS {
+        let a = series_axis.unwrap_or(0);
         return Err(unsuitable(
             header,
             format!(
-                "the other axes ({}) take {} combinations of values: more than {MAX_GROUPS} \
-                 lines per state would not be readable; use a heatmap, or a sweep that varies \
-                 fewer values",
-                others
-                    .iter()
-                    .map(|&a| header.axes[a].as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                keys.len()
+                "`{}` takes {} values: more than {MAX_GROUPS} lines per state would not be \
+                 readable; fix it with --where, facet by it with --facet (up to {} \
+                 panels), or draw a heatmap",
+                header.axes[a],
+                keys.len(),
+                super::MAX_FACETS
             ),
         ));
     }
-    keys.sort_by(|a, b| {
-        a.iter()
-            .zip(b)
-            .map(|(p, q)| match (p.number, q.number) {
-                (Some(x), Some(y)) => x.total_cmp(&y),
-                _ => std::cmp::Ordering::Equal,
-            })
-            .find(|o| o.is_ne())
-            .unwrap_or(std::cmp::Ordering::Equal)
-    });
-    let groups: Vec<Group> = keys
-        .iter()
-        .enumerate()
-        .map(|(i, key)| {
-            let label = key
-                .iter()
-                .zip(&others)
-                .map(|(v, &a)| value_with_unit(&v.display(), &header.axes[a]))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let t = if keys.len() > 1 {
-                LINE_MAX * i as f64 / (keys.len() - 1) as f64
-            } else {
-                0.0
-            };
-            Group {
-                label,
-                color: viridis(t),
-            }
-        })
-        .collect();
-    let group_of = |axes: &[AxisValue]| {
+    let groups: Vec<Group> = if keys.is_empty() {
+        vec![Group {
+            label: String::new(),
+            color: INK,
+        }]
+    } else {
+        let a = series_axis.unwrap_or(0);
         keys.iter()
-            .position(|k| k.iter().zip(&others).all(|(v, &a)| v.same(&axes[a])))
-            .unwrap_or(0)
+            .enumerate()
+            .map(|(i, v)| {
+                let label = match v.number {
+                    Some(_) => value_with_unit(&v.display(), &header.axes[a]),
+                    None => v.display(),
+                };
+                let t = if keys.len() > 1 {
+                    LINE_MAX * i as f64 / (keys.len() - 1) as f64
+                } else {
+                    0.0
+                };
+                Group {
+                    label,
+                    color: viridis(t),
+                }
+            })
+            .collect()
     };
+    let group_of = |p: &SweepPoint| match series_axis {
+        Some(a) => keys.iter().position(|k| k.same(&p.axes[a])).unwrap_or(0),
+        None => 0,
+    };
+    let facets = data.facets("a sweep-line plot", facet)?;
+    let x_of = |p: &SweepPoint| xp.position(&p.axes[x_axis]).unwrap_or(0.0);
 
     let mut panels = Vec::new();
     for (metric, cols) in metrics.iter().zip(&wanted) {
         let bare = Prefix::split(metric)
             .map_or(*metric, |(_, m)| m)
             .to_string();
-        let mut series = Vec::new();
-        for col in cols {
-            let c = data.columns.iter().position(|x| x == col).unwrap_or(0);
-            // A bare metric of a sweep without a clip has empty post_ cells: no post line.
-            if !data.has_values(c) {
-                if cols.len() == 1 {
-                    return Err(unsuitable(
-                        header,
-                        format!("column `{col}` has no values (a sweep without a clip has no post_ values)"),
-                    ));
+        let first = panels.len();
+        for panel in &facets {
+            let in_panel = |p: &SweepPoint| panel.holds(p);
+            let mut series = Vec::new();
+            for col in cols {
+                let c = data.columns.iter().position(|x| x == col).unwrap_or(0);
+                // A bare metric of a sweep without a clip has empty post_ cells: no post line.
+                if !data.has_values(c) {
+                    if cols.len() == 1 {
+                        return Err(unsuitable(
+                            header,
+                            format!("column `{col}` has no values (a sweep without a clip has no post_ values)"),
+                        ));
+                    }
+                    continue;
                 }
-                continue;
+                let prefix = Prefix::split(col).map_or(Prefix::Pre, |(p, _)| p);
+                for g in 0..groups.len() {
+                    let mut points: Vec<(f64, Option<f64>, PointStatus)> = data
+                        .points
+                        .iter()
+                        .filter(|p| in_panel(p) && group_of(p) == g)
+                        .map(|p| (x_of(p), p.values[c], p.status))
+                        .collect();
+                    points.sort_by(|a, b| a.0.total_cmp(&b.0));
+                    series.push(Series {
+                        prefix,
+                        group: g,
+                        points,
+                    });
+                }
             }
-            let prefix = Prefix::split(col).map_or(Prefix::Pre, |(p, _)| p);
-            for g in 0..groups.len() {
-                let mut points: Vec<(f64, Option<f64>, PointStatus)> = data
-                    .points
-                    .iter()
-                    .filter(|p| group_of(&p.axes) == g)
-                    .map(|p| (p.axes[x_axis].number.unwrap_or(0.0), p.values[c], p.status))
-                    .collect();
-                points.sort_by(|a, b| a.0.total_cmp(&b.0));
-                series.push(Series {
-                    prefix,
-                    group: g,
-                    points,
-                });
-            }
+            let mut errors: Vec<f64> = data
+                .points
+                .iter()
+                .filter(|p| in_panel(p) && p.status == PointStatus::Error)
+                .map(x_of)
+                .collect();
+            errors.sort_by(f64::total_cmp);
+            errors.dedup();
+            panels.push(Panel {
+                metric: metric.to_string(),
+                heading: panel.heading(header),
+                series,
+                y: AxisRange::fixed(0.0, 1.0, 2),
+                errors,
+            });
         }
-        let values = series
+        // One y axis for the metric's panels (all facets share it).
+        let values = panels[first..]
             .iter()
+            .flat_map(|p| &p.series)
             .flat_map(|s| s.points.iter().filter_map(|p| p.1));
         let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
             (lo.min(v), hi.max(v))
@@ -275,42 +315,30 @@ pub fn prepare(req: &SweepPlotRequest, header: SweepHeader) -> Result<LineFigure
             lo - 0.06 * (hi - lo)
         };
         let y = nice_range(lo, hi + 0.08 * (hi - lo).max(hi.abs() * 0.02), 6.0);
-        panels.push(Panel {
-            metric: metric.to_string(),
-            series,
-            y,
-        });
+        for p in &mut panels[first..] {
+            p.y = y;
+        }
     }
 
-    let xs: Vec<f64> = data
-        .points
-        .iter()
-        .filter_map(|p| p.axes[x_axis].number)
-        .collect();
+    let xs = xp.positions();
     let (x_lo, x_hi) = xs
         .iter()
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
             (lo.min(v), hi.max(v))
         });
-    let pad = if x_hi > x_lo {
+    let pad = if xp.categorical() {
+        0.5
+    } else if x_hi > x_lo {
         0.04 * (x_hi - x_lo)
     } else {
         0.1 * x_lo.abs().max(1.0)
     };
-    let mut errors: Vec<f64> = data
-        .points
-        .iter()
-        .filter(|p| p.status == PointStatus::Error)
-        .filter_map(|p| p.axes[x_axis].number)
-        .collect();
-    errors.sort_by(f64::total_cmp);
-    errors.dedup();
     let any_not_converged = data
         .points
         .iter()
         .any(|p| p.status == PointStatus::NotConverged);
 
-    let names: Vec<String> = if panels.len() == 1 {
+    let names: Vec<String> = if metrics.len() == 1 {
         vec![panel_name(&panels[0].metric)]
     } else {
         panels.iter().map(|p| panel_short(&p.metric)).collect()
@@ -324,15 +352,17 @@ pub fn prepare(req: &SweepPlotRequest, header: SweepHeader) -> Result<LineFigure
             lower_unless_acronym(&x_short),
             header.name
         ),
-        group_title: others
-            .iter()
-            .map(|&a| axis_label(&header.axes[a]))
-            .collect(),
+        fixed: data.fixed_label(),
+        group_title: series_axis
+            .map(|a| vec![axis_label(&header.axes[a])])
+            .unwrap_or_default(),
         x_label: axis_label(&x_key),
         x: AxisRange::fixed(x_lo - pad, x_hi + pad, 10),
+        x_names: xp.names,
+        any_errors: panels.iter().any(|p| !p.errors.is_empty()),
         panels,
+        faceted: facet.is_some(),
         groups,
-        errors,
         any_not_converged,
     })
 }
@@ -396,13 +426,19 @@ pub fn draw<DB: DrawingBackend>(root: &Area<DB>, theme: &Theme, fig: &LineFigure
 where
     DB::ErrorType: 'static,
 {
-    let body = titled(root, theme, &fig.title)?;
-    let entries = legend_entries(fig);
+    if fig.faceted {
+        return draw_facets(root, theme, fig);
+    }
+    let (title, fixed_note) = title_with_fixed(root, theme, &fig.title, &fig.fixed)?;
+    let body = titled(root, theme, &title)?;
+    let mut entries = legend_entries(fig);
+    entries.extend(fixed_note.map(|n| LegendEntry::new(Swatch::Text, n)));
     let (legend_w, legend_h) = legend_size(root, theme, &entries, Layout::Column)?;
     let n = fig.panels.len();
     // One panel: the legend goes inside, where it hides the least. Stacked panels are too
-    // short for that: the legend gets a column of its own on the right.
-    let (plots, side) = if n > 1 {
+    // short for that, and categories leave no corner free: the legend gets a column of its own
+    // on the right.
+    let (plots, side) = if n > 1 || fig.x_names.is_some() {
         let (w, _) = body.dim_in_pixel();
         let (plots, side) = body.split_horizontally(w as i32 - legend_w - theme.px(28.0));
         (plots, Some(side))
@@ -442,7 +478,7 @@ where
             &Axes {
                 x: fig.x,
                 y: panel.y,
-                x_axis: XAxis::stacked(last, &fig.x_label),
+                x_axis: x_axis(fig, last, &fig.x_label),
                 y_desc: (!name_column).then_some(y_desc.as_str()),
                 left: if name_column {
                     NAME_COLUMN + Y_TICKS_ONLY
@@ -450,6 +486,7 @@ where
                     Y_LABEL_AREA
                 },
                 right: 36.0,
+                y_named: false,
             },
         )?;
         let plot = plot_rect(&chart);
@@ -460,6 +497,9 @@ where
             first_top = plot.y0;
         }
         let data = draw_panel(root, theme, &mut chart, fig, panel)?;
+        if let (true, Some(names)) = (last, &fig.x_names) {
+            category_names_x(root, theme, &chart, names)?;
+        }
         let mut taken = Vec::new();
         let corner = if side.is_none() {
             let corner = emptiest_corner(root, theme, &entries, plot, theme.px(16.0), &data)?;
@@ -487,6 +527,85 @@ where
         let corner = Corner::TopLeft(xr.start + theme.px(12.0), first_top);
         legend(root, theme, &entries, corner, Layout::Column)?;
     }
+    Ok(())
+}
+
+/// The x axis of a panel: numbered (or named, when categorical) under the lowest panel, with
+/// `desc` under it; hidden above.
+fn x_axis<'s>(fig: &LineFigure, lowest: bool, desc: &'s str) -> XAxis<'s> {
+    match (lowest, fig.x_names.is_some()) {
+        (false, _) => XAxis::Hidden,
+        (true, false) => XAxis::Numeric(desc),
+        (true, true) => XAxis::Named(desc),
+    }
+}
+
+/// One panel per value of the facet axis, in a grid (up to 3 × 3) on one y axis: the y
+/// description left of the first column, the x description under the lowest panel of each
+/// column, the legend in a column of its own on the right.
+fn draw_facets<DB: DrawingBackend>(root: &Area<DB>, theme: &Theme, fig: &LineFigure) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let mut entries = legend_entries(fig);
+    let (title, fixed_note) = title_with_fixed(root, theme, &fig.title, &fig.fixed)?;
+    entries.extend(fixed_note.map(|n| LegendEntry::new(Swatch::Text, n)));
+    let (legend_w, _) = legend_size(root, theme, &entries, Layout::Column)?;
+    let n = fig.panels.len();
+    let (cols, rows) = facet_grid(n);
+    let plots_w = theme.width as i32 - legend_w - theme.px(28.0);
+    let plot_w =
+        plots_w / cols as i32 - theme.px(LEFT_MARGIN) - theme.tpx(Y_LABEL_AREA) - theme.px(24.0);
+    let headings: Vec<String> = fig
+        .panels
+        .iter()
+        .filter_map(|p| p.heading.clone())
+        .collect();
+    let headings = FacetHeadings::fit(root, theme, &headings, plot_w)?;
+    let body = titled(root, theme, &headings.title(&title))?;
+    let (w, _) = body.dim_in_pixel();
+    let (plots, side) = body.split_horizontally(w as i32 - legend_w - theme.px(28.0));
+    let areas = plots.split_evenly((rows, cols));
+    let mut first_top = None;
+    for (k, (panel, area)) in fig.panels.iter().zip(&areas).enumerate() {
+        let (aw, _) = area.dim_in_pixel();
+        let left = theme.px(LEFT_MARGIN) + theme.tpx(Y_LABEL_AREA);
+        let right = aw as i32 - theme.px(24.0);
+        let area = headings.draw(area, theme, k, (left + right) / 2)?;
+        let lowest = k + cols >= n;
+        let desc = panel_label(&panel.metric, false);
+        // Every panel keeps the room for ticks and descriptions, so that all plots align.
+        let x_desc = if lowest { fig.x_label.as_str() } else { "" };
+        let mut chart = xy_chart(
+            &area,
+            theme,
+            &Axes {
+                x: AxisRange {
+                    ticks: fig.x.ticks.min(tick_room(theme, plot_w)),
+                    ..fig.x
+                },
+                y: panel.y,
+                x_axis: match fig.x_names {
+                    Some(_) => XAxis::Named(x_desc),
+                    None => XAxis::Numeric(x_desc),
+                },
+                y_desc: (k % cols == 0).then_some(desc.as_str()),
+                left: Y_LABEL_AREA,
+                right: 24.0,
+                y_named: false,
+            },
+        )?;
+        let plot = plot_rect(&chart);
+        first_top.get_or_insert(plot.y0);
+        let data = draw_panel(root, theme, &mut chart, fig, panel)?;
+        if let Some(names) = &fig.x_names {
+            category_names_x(root, theme, &chart, names)?;
+        }
+        edge_labels(root, theme, &chart, panel, &data, &mut Vec::new())?;
+    }
+    let (xr, _) = side.get_pixel_range();
+    let corner = Corner::TopLeft(xr.start + theme.px(12.0), first_top.unwrap_or(0));
+    legend(root, theme, &entries, corner, Layout::Column)?;
     Ok(())
 }
 
@@ -520,10 +639,12 @@ fn legend_entries(fig: &LineFigure) -> Vec<LegendEntry> {
         } else {
             state_style(state_of(p))
         };
-        entries.push(LegendEntry::new(
-            Swatch::LineMarker(style, shape_of(p)),
-            state_name(p),
-        ));
+        // Categories have markers but no lines.
+        let swatch = match fig.x_names {
+            Some(_) => Swatch::Point(style.color, shape_of(p), false),
+            None => Swatch::LineMarker(style, shape_of(p)),
+        };
+        entries.push(LegendEntry::new(swatch, state_name(p)));
     }
     if fig.any_not_converged {
         entries.push(LegendEntry::new(
@@ -531,7 +652,7 @@ fn legend_entries(fig: &LineFigure) -> Vec<LegendEntry> {
             "not converged",
         ));
     }
-    if !fig.errors.is_empty() {
+    if fig.any_errors {
         entries.push(LegendEntry::new(
             Swatch::Point(GREY, Marker::Cross, false),
             "failed: no result",
@@ -597,7 +718,18 @@ where
             base
         }
     };
-    for s in &panel.series {
+    // Categories are not a continuum: no lines between them, and the series side by side
+    // within each category so that none hides another.
+    let categorical = fig.x_names.is_some();
+    let m = panel.series.len().max(1) as f64;
+    let dodge = |k: usize| {
+        if categorical {
+            (k as f64 - (m - 1.0) / 2.0) * (0.6 / m).min(0.15)
+        } else {
+            0.0
+        }
+    };
+    for s in panel.series.iter().filter(|_| !categorical) {
         let style = group_style(s);
         // A point without a value breaks the line.
         let mut run: Vec<(f64, f64)> = Vec::new();
@@ -614,11 +746,11 @@ where
             draw_curve(chart, theme, style, run)?;
         }
     }
-    for s in &panel.series {
+    for (k, s) in panel.series.iter().enumerate() {
         let style = group_style(s);
         for &(x, v, status) in &s.points {
             let Some(v) = v else { continue };
-            let at = chart.backend_coord(&(x, v));
+            let at = chart.backend_coord(&(x + dodge(k), v));
             pixels.push(at);
             if status == PointStatus::NotConverged {
                 hollow_marker(root, theme, at, shape_of(s.prefix), style.color)?;
@@ -628,7 +760,7 @@ where
         }
     }
     let plot = plot_rect(chart);
-    for &x in &fig.errors {
+    for &x in &panel.errors {
         let (px, _) = chart.backend_coord(&(x, panel.y.lo));
         let at = (px, plot.y1 - theme.px(16.0));
         marker(root, theme, at, Marker::Cross, GREY)?;
