@@ -87,7 +87,8 @@ pub enum Command {
     /// waveforms.csv) or of a sweep (results.csv, waveforms/).
     Plot {
         /// Run figures: pv-loop, wiggers, la-loop, bars, or all. Sweep figures: sweep-line,
-        /// heatmap, pv-family. `compare`: several runs on one figure (see --kind, --labels).
+        /// heatmap, pv-family, sensitivity (a saltelli sweep's Sobol' indices). `compare`:
+        /// several runs on one figure (see --kind, --labels).
         kind: PlotChoice,
         /// Output directory of a `mitralsim run` or `mitralsim sweep`; for `compare`, two or
         /// more run directories.
@@ -104,7 +105,8 @@ pub enum Command {
         #[arg(long, value_name = "F", default_value_t = 1.0)]
         font_scale: f64,
         /// Sweep figures: the metric, e.g. regurgitant_volume_ml (pre and post) or
-        /// post_mitral_mean_gradient_mmhg; sweep-line takes a comma-separated list.
+        /// post_mitral_mean_gradient_mmhg; sweep-line and sensitivity take a comma-separated
+        /// list.
         #[arg(long, value_name = "METRIC")]
         metric: Option<String>,
         /// Sweep figures: the axis (scenario key) on x.

@@ -410,6 +410,11 @@ pub fn plot(req: PlotRequest<'_>) -> Result<Vec<PathBuf>, CommandError> {
                 .unwrap_or_else(|| input_dir.join(format!("{kind}.{format}")));
             check_figure_path(&file)?;
             match kind {
+                AnyPlotKind::Run(_) if !wheres.is_empty() || facet.is_some() => {
+                    return Err(CommandError::Usage(
+                        "--where and --facet go with the sweep figures".into(),
+                    ))
+                }
                 AnyPlotKind::Run(kind) => plot::render(kind, input_dir, &file, &opts)?,
                 AnyPlotKind::Sweep(kind) => {
                     let request = SweepPlotRequest {

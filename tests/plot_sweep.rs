@@ -1118,7 +1118,7 @@ fn kind_names_parse_and_print() {
         assert!(!kind.description().is_empty());
     }
     assert_eq!(
-        ["sweep-line", "heatmap", "pv-family"],
+        ["sweep-line", "heatmap", "pv-family", "sensitivity"],
         SweepPlotKind::ALL.map(|k| k.name())
     );
     assert_eq!(
@@ -1127,7 +1127,8 @@ fn kind_names_parse_and_print() {
     );
     let err = "heat-map".parse::<SweepPlotKind>().unwrap_err();
     assert!(
-        err.to_string().contains("sweep-line, heatmap, pv-family"),
+        err.to_string()
+            .contains("sweep-line, heatmap, pv-family, sensitivity"),
         "{err}"
     );
     let err = "loops".parse::<AnyPlotKind>().unwrap_err();
@@ -1538,6 +1539,264 @@ fn categorical_axes_are_named_by_their_short_labels() {
     );
     assert!(count_rgb(&pixels, PRE_RGB) > 500, "pre markers");
     assert!(count_rgb(&pixels, POST_RGB) > 500, "post markers");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sobol' indices (`plot sensitivity`), from a hand-made sensitivity.csv.
+
+/// A sensitivity.csv as a saltelli sweep writes it: for the post-clip RVol and gradient and the
+/// pre-clip CO, four parameters (in an order that is not the ST order), one S1 estimate below
+/// zero, one index without an estimate (empty, NaN).
+const SENSITIVITY_CSV: &str = "\
+metric,parameter,s1,s1_low,s1_high,st,st_low,st_high
+post_regurgitant_volume_ml,heart.rate_bpm,0.05,0.01,0.09,0.08,0.05,0.11
+post_regurgitant_volume_ml,valves.mitral.eroa_cm2,0.62,0.55,0.69,0.71,0.64,0.78
+post_regurgitant_volume_ml,chambers.lv.ea,0.12,0.07,0.17,0.19,0.15,0.24
+post_regurgitant_volume_ml,valves.mitral.area_cm2,-0.01,-0.04,0.02,0.02,0.01,0.03
+post_mitral_mean_gradient_mmhg,heart.rate_bpm,0.21,0.15,0.27,0.26,0.21,0.31
+post_mitral_mean_gradient_mmhg,valves.mitral.eroa_cm2,0.08,0.04,0.12,0.1,0.07,0.13
+post_mitral_mean_gradient_mmhg,chambers.lv.ea,0.02,-0.01,0.05,0.04,0.02,0.06
+post_mitral_mean_gradient_mmhg,valves.mitral.area_cm2,0.58,0.51,0.65,0.63,0.57,0.7
+pre_cardiac_output_l_min,heart.rate_bpm,0.3,0.2,0.4,0.35,0.3,0.4
+pre_cardiac_output_l_min,valves.mitral.eroa_cm2,0.4,0.3,0.5,0.5,0.4,0.6
+pre_cardiac_output_l_min,chambers.lv.ea,0.2,0.1,0.3,0.25,0.2,0.3
+pre_cardiac_output_l_min,valves.mitral.area_cm2,,,,NaN,NaN,NaN
+";
+
+fn sensitivity_dir(csv: &str) -> TempDir {
+    let dir = TempDir::new().unwrap();
+    fs::write(dir.path().join("sensitivity.csv"), csv).unwrap();
+    fs::write(
+        dir.path().join("sweep.json"),
+        r#"{"sweep_file": "sweeps/gradient-sensitivity.toml", "mode": "saltelli"}"#,
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn sensitivity_draws_s1_and_st_bars_per_metric() {
+    use mitralsim::plot::sensitivity::read_indices;
+    let dir = sensitivity_dir(SENSITIVITY_CSV);
+    let rows = read_indices(dir.path()).unwrap();
+    assert_eq!(rows.len(), 12);
+    assert_eq!(rows[3].s1.unwrap().value, -0.01);
+    assert_eq!((rows[11].s1, rows[11].st), (None, None));
+
+    // Default: the post-clip RVol and gradient (the file has no RF), one panel each.
+    let r = SweepPlotRequest::new(SweepPlotKind::Sensitivity);
+    let (texts, pixels) = render_both(&r, dir.path());
+    assert_eq!(
+        title_of(&texts, "gradient-sensitivity"),
+        "Sobol' sensitivity indices — gradient-sensitivity"
+    );
+    assert_has(
+        &texts,
+        &[
+            "Post-clip regurgitant volume (mL)",
+            "Post-clip mean mitral gradient (mmHg)",
+            "S1, first-order",
+            "ST, total",
+            "whiskers: 95 % interval",
+            "Sobol' index",
+        ],
+    );
+    assert!(!has(&texts, "Pre-clip cardiac output (L/min)"));
+    assert!(!has(&texts, "n/a: no estimate"));
+    // Parameters by ST, largest on top: each panel writes its names from the bottom
+    // up, smallest ST first.
+    let names: Vec<&str> = texts
+        .iter()
+        .map(String::as_str)
+        .filter(|t| {
+            [
+                "Mitral EROA (pre-clip)",
+                "LV active elastance",
+                "Heart rate",
+                "Mitral open area (pre-clip)",
+            ]
+            .contains(t)
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "Mitral open area (pre-clip)",
+            "Heart rate",
+            "LV active elastance",
+            "Mitral EROA (pre-clip)",
+            "LV active elastance",
+            "Mitral EROA (pre-clip)",
+            "Heart rate",
+            "Mitral open area (pre-clip)",
+        ]
+    );
+    assert_has(&texts, &["0", "0.5", "1"]);
+    assert!(count_rgb(&pixels, [0x1A, 0x1A, 0x1A]) > 1000, "whiskers");
+
+    // --metric: a column, or a bare metric (its post_ column, else pre_); a missing index is n/a.
+    let r = req(SweepPlotKind::Sensitivity, Some("cardiac_output_l_min"));
+    let (texts, _) = render_both(&r, dir.path());
+    assert_has(
+        &texts,
+        &["Pre-clip cardiac output (L/min)", "n/a", "n/a: no estimate"],
+    );
+    let r = req(
+        SweepPlotKind::Sensitivity,
+        Some("post_regurgitant_volume_ml,mitral_mean_gradient_mmhg,pre_cardiac_output_l_min"),
+    );
+    render_both(&r, dir.path());
+}
+
+#[test]
+fn sensitivity_errors_say_what_is_wrong() {
+    // Not a saltelli sweep.
+    let grid = eroa_sweep().write();
+    let r = SweepPlotRequest::new(SweepPlotKind::Sensitivity);
+    let m = expect_error(&r, grid.path()).to_string();
+    assert!(
+        m.contains("not a saltelli sweep") && m.contains("has no sensitivity.csv"),
+        "{m}"
+    );
+    // An unknown metric: the available ones are listed.
+    let dir = sensitivity_dir(SENSITIVITY_CSV);
+    let err = expect_error(
+        &req(SweepPlotKind::Sensitivity, Some("lv_edv_ml")),
+        dir.path(),
+    );
+    assert!(matches!(err, PlotError::UnknownMetric { .. }), "{err:?}");
+    let m = err.to_string();
+    assert!(
+        m.contains("`lv_edv_ml`")
+            && m.contains("post_regurgitant_volume_ml, post_mitral_mean_gradient_mmhg, pre_cardiac_output_l_min"),
+        "{m}"
+    );
+    // Options of the other figures.
+    let r = SweepPlotRequest {
+        facet: Some("heart.rate_bpm".into()),
+        ..SweepPlotRequest::new(SweepPlotKind::Sensitivity)
+    };
+    assert!(expect_error(&r, dir.path())
+        .to_string()
+        .contains("--metric only"));
+    // A malformed file: the column, the line.
+    let bad = sensitivity_dir("metric,parameter,s1,s1_low,s1_high,st,st_low\nx,y,1,1,1,1,1\n");
+    let m = expect_error(
+        &SweepPlotRequest::new(SweepPlotKind::Sensitivity),
+        bad.path(),
+    )
+    .to_string();
+    assert!(m.contains("no column `st_high`"), "{m}");
+    let bad = sensitivity_dir(&SENSITIVITY_CSV.replace("0.71,", "lots,"));
+    let m = expect_error(
+        &SweepPlotRequest::new(SweepPlotKind::Sensitivity),
+        bad.path(),
+    )
+    .to_string();
+    assert!(
+        m.contains("line 3, column `st`: `lots` is not a number"),
+        "{m}"
+    );
+    let empty = sensitivity_dir("metric,parameter,s1,s1_low,s1_high,st,st_low,st_high\n");
+    let m = expect_error(
+        &SweepPlotRequest::new(SweepPlotKind::Sensitivity),
+        empty.path(),
+    )
+    .to_string();
+    assert!(m.contains("no data rows"), "{m}");
+}
+
+#[test]
+fn plot_command_line_takes_where_facet_and_sensitivity() {
+    let dir = three_axis_sweep("grid");
+    let d = dir.path().to_str().unwrap();
+    let run = |args: &[&str]| {
+        assert_cmd::Command::cargo_bin("mitralsim")
+            .unwrap()
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = dir.path().join("map.svg");
+    let o = run(&[
+        "plot",
+        "heatmap",
+        d,
+        "--metric",
+        "post_mitral_mean_gradient_mmhg",
+        "--where",
+        "heart.rate_bpm=75",
+        "--x",
+        "valves.mitral.eroa_cm2",
+        "--y",
+        CLIP_KEY,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(svg_texts(&fs::read_to_string(&out).unwrap()).contains(&"XT 17.5 mm".to_string()));
+    let o = run(&[
+        "plot",
+        "sweep-line",
+        d,
+        "--x",
+        "valves.mitral.eroa_cm2",
+        "--facet",
+        CLIP_KEY,
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(dir.path().join("sweep-line.png").is_file());
+    // Bad input: exit 2 and the reason.
+    for (args, want) in [
+        (vec!["--where", "heart.rate_bpm=70"], "60, 75, 90"),
+        (vec!["--where", "heart.rate_bpm"], "expected KEY=VALUE"),
+        (vec![], "--facet clip.clips"),
+    ] {
+        let mut all = vec![
+            "plot",
+            "heatmap",
+            d,
+            "--metric",
+            "post_regurgitant_volume_ml",
+        ];
+        all.extend(args);
+        let o = run(&all);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains(want), "{err}");
+    }
+    let o = run(&["plot", "pv-loop", d, "--where", "heart.rate_bpm=75"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--where and --facet go with"));
+    // sensitivity: drawn from sensitivity.csv; refused without it.
+    let o = run(&["plot", "sensitivity", d]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not a saltelli sweep"));
+    let sens = sensitivity_dir(SENSITIVITY_CSV);
+    let o = run(&[
+        "plot",
+        "sensitivity",
+        sens.path().to_str().unwrap(),
+        "--font-scale",
+        "1.3",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(sens.path().join("sensitivity.png").is_file());
 }
 
 /// Remake docs/gallery/sweeps/: each kind from the sweeps above, as

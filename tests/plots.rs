@@ -291,6 +291,22 @@ fn rendering_twice_gives_identical_bytes() {
 }
 
 #[test]
+fn bars_say_n_a_for_an_undefined_metric() {
+    // A metric that is `null` in metrics.json (read as NaN) has no bar, and "n/a" on its axis.
+    let dir = pre_post().write();
+    let path = dir.path().join("metrics.json");
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
+    doc["post"]["mitral_mean_gradient_mmhg"] = serde_json::Value::Null;
+    fs::write(&path, doc.to_string()).unwrap();
+    let svg = dir.path().join("bars.svg");
+    render(PlotKind::Bars, dir.path(), &svg, &opts(ImageFormat::Svg)).unwrap();
+    let texts = svg_texts(&fs::read_to_string(&svg).unwrap());
+    assert!(texts.iter().any(|t| t == "n/a"), "{texts:?}");
+    assert!(!texts.iter().any(|t| t.contains("NaN")), "{texts:?}");
+}
+
+#[test]
 fn render_all_writes_one_file_per_kind() {
     let dir = pre_only().write();
     let written = render_all(dir.path(), &opts(ImageFormat::Svg)).unwrap();

@@ -83,17 +83,23 @@ where
             let v = value(&t.state.metrics);
             let c = i as f64 + 0.5;
             let color = t.style.color;
-            chart.plotting_area().draw(&Rectangle::new(
-                [(c - half, 0.0), (c + half, v)],
-                color.mix(FILL).filled(),
-            ))?;
-            chart.plotting_area().draw(&Rectangle::new(
-                [(c - half, 0.0), (c + half, v)],
-                color.stroke_width(theme.upx(2.0)),
-            ))?;
-            let (x, y) = chart.backend_coord(&(c, v));
+            // An undefined metric (no gradient through a closed valve, say) has no bar: "n/a"
+            // stands on the axis instead.
+            let label = if v.is_finite() {
+                chart.plotting_area().draw(&Rectangle::new(
+                    [(c - half, 0.0), (c + half, v)],
+                    color.mix(FILL).filled(),
+                ))?;
+                chart.plotting_area().draw(&Rectangle::new(
+                    [(c - half, 0.0), (c + half, v)],
+                    color.stroke_width(theme.upx(2.0)),
+                ))?;
+                value_label(v)
+            } else {
+                "n/a".to_string()
+            };
+            let (x, y) = chart.backend_coord(&(c, if v.is_finite() { v } else { 0.0 }));
             let above = (x, y - theme.px(6.0));
-            let label = value_label(v);
             text(
                 root,
                 theme,

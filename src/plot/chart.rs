@@ -66,6 +66,45 @@ where
     Ok(body)
 }
 
+/// [`titled`] with a legend row: right of the title in the title bar when both fit, else in a
+/// row of its own under it (the area returned starts below it); no legend when `entries` is
+/// empty.
+pub fn titled_with_legend<DB: DrawingBackend>(
+    root: &Area<DB>,
+    theme: &Theme,
+    title: &str,
+    entries: &[LegendEntry],
+) -> DrawResult<Area<DB>>
+where
+    DB::ErrorType: 'static,
+{
+    let body = titled(root, theme, title)?;
+    if entries.is_empty() {
+        return Ok(body);
+    }
+    let (lw, lh) = legend_size(root, theme, entries, Layout::Row)?;
+    let title_w = text_width(root, theme, title, &theme.title())?;
+    let right = theme.width as i32 - theme.margin();
+    let beside = theme.margin() + title_w + theme.px(32.0) + lw <= right;
+    let top = if beside {
+        theme.px(6.0)
+    } else {
+        theme.tpx(TITLE_BAR)
+    };
+    legend(
+        root,
+        theme,
+        entries,
+        Corner::TopRight(right, top),
+        Layout::Row,
+    )?;
+    Ok(if beside {
+        body
+    } else {
+        body.margin(lh + theme.px(4.0), 0, 0, 0)
+    })
+}
+
 /// A figure's title with the axes fixed by `--where` in parentheses when that fits the canvas;
 /// else the title alone and the fixed axes as a note (`Some`) for the legend.
 pub fn title_with_fixed<DB: DrawingBackend>(

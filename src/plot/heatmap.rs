@@ -19,13 +19,12 @@
 //! categorical: one column (row) per value, named by its short label, and no contour lines
 //! across it.
 
-use super::chart::title_with_fixed;
 use super::chart::{
-    category_names_width, category_names_x, category_names_y, facet_grid, hollow_marker, legend,
-    legend_size, marker, plot_rect, text, text_width, tick_room, titled, xy_chart, Area, Axes,
-    Corner, DrawResult, FacetHeadings, Layout, LegendEntry, Marker, PixelRect, Swatch, XAxis,
-    XyChart, LEFT_MARGIN, TITLE_BAR, Y_LABEL_AREA,
+    category_names_width, category_names_x, category_names_y, facet_grid, hollow_marker, marker,
+    plot_rect, text, text_width, tick_room, xy_chart, Area, Axes, DrawResult, FacetHeadings,
+    LegendEntry, Marker, PixelRect, Swatch, XAxis, XyChart, LEFT_MARGIN, Y_LABEL_AREA,
 };
+use super::chart::{title_with_fixed, titled_with_legend};
 use super::colormap::{luminance, viridis};
 use super::contour::contour;
 use super::quantity::{
@@ -438,36 +437,9 @@ where
     let headings = FacetHeadings::fit(root, theme, &headings, plot_w)?;
     let (title, fixed_note) =
         title_with_fixed(root, theme, &headings.title(&fig.title), &fig.fixed)?;
-    let body = titled(root, theme, &title)?;
-    // The legend goes in the title bar, right-aligned, when it fits beside the title; else in a
-    // row of its own under it.
     let mut entries = legend_entries(fig);
     entries.extend(fixed_note.map(|n| LegendEntry::new(Swatch::Text, n)));
-    let body = if entries.is_empty() {
-        body
-    } else {
-        let (lw, lh) = legend_size(root, theme, &entries, Layout::Row)?;
-        let title_w = text_width(root, theme, &title, &theme.title())?;
-        let right = theme.width as i32 - theme.margin();
-        let beside = theme.margin() + title_w + theme.px(32.0) + lw <= right;
-        let top = if beside {
-            theme.px(6.0)
-        } else {
-            theme.tpx(TITLE_BAR)
-        };
-        legend(
-            root,
-            theme,
-            &entries,
-            Corner::TopRight(right, top),
-            Layout::Row,
-        )?;
-        if beside {
-            body
-        } else {
-            body.margin(lh + theme.px(4.0), 0, 0, 0)
-        }
-    };
+    let body = titled_with_legend(root, theme, &title, &entries)?;
     let (w, _) = body.dim_in_pixel();
     let (main, bar_area) = body.split_horizontally(w as i32 - theme.px(BAR_COLUMN));
     let cells_areas = main.split_evenly((rows, cols));

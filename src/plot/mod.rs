@@ -44,6 +44,7 @@ mod loops;
 mod pv_family;
 mod pv_loop;
 pub mod quantity;
+pub mod sensitivity;
 mod style;
 mod svg_text;
 pub mod sweep_data;
@@ -134,13 +135,16 @@ pub enum SweepPlotKind {
     Heatmap,
     /// The LV PV loops of a small sweep's points, coloured along the swept axis.
     PvFamily,
+    /// Sobol' indices S1 and ST of a saltelli sweep (sensitivity.csv), one panel per metric.
+    Sensitivity,
 }
 
 impl SweepPlotKind {
-    pub const ALL: [SweepPlotKind; 3] = [
+    pub const ALL: [SweepPlotKind; 4] = [
         SweepPlotKind::Line,
         SweepPlotKind::Heatmap,
         SweepPlotKind::PvFamily,
+        SweepPlotKind::Sensitivity,
     ];
 
     /// The name on the command line and in file names.
@@ -149,6 +153,7 @@ impl SweepPlotKind {
             SweepPlotKind::Line => "sweep-line",
             SweepPlotKind::Heatmap => "heatmap",
             SweepPlotKind::PvFamily => "pv-family",
+            SweepPlotKind::Sensitivity => "sensitivity",
         }
     }
 
@@ -161,6 +166,9 @@ impl SweepPlotKind {
             SweepPlotKind::Heatmap => "a metric over two sweep axes: colour map and contours",
             SweepPlotKind::PvFamily => {
                 "LV PV loops of a small sweep run with --waveforms, coloured along the axis"
+            }
+            SweepPlotKind::Sensitivity => {
+                "Sobol' indices S1 and ST with 95 % intervals of a saltelli sweep, per metric"
             }
         }
     }
@@ -282,15 +290,18 @@ enum SweepFigure {
     Line(sweep_line::LineFigure),
     Heatmap(heatmap::HeatmapFigure),
     PvFamily(pv_family::FamilyFigure),
+    Sensitivity(sensitivity::SensitivityFigure),
 }
 
 impl SweepFigure {
     fn prepare(req: &SweepPlotRequest, dir: &Path) -> Result<SweepFigure, PlotError> {
-        let header = SweepHeader::read(dir)?;
+        // Sobol' indices come from sensitivity.csv alone; the others from results.csv.
+        let header = || SweepHeader::read(dir);
         Ok(match req.kind {
-            SweepPlotKind::Line => SweepFigure::Line(sweep_line::prepare(req, header)?),
-            SweepPlotKind::Heatmap => SweepFigure::Heatmap(heatmap::prepare(req, header)?),
-            SweepPlotKind::PvFamily => SweepFigure::PvFamily(pv_family::prepare(req, header)?),
+            SweepPlotKind::Line => SweepFigure::Line(sweep_line::prepare(req, header()?)?),
+            SweepPlotKind::Heatmap => SweepFigure::Heatmap(heatmap::prepare(req, header()?)?),
+            SweepPlotKind::PvFamily => SweepFigure::PvFamily(pv_family::prepare(req, header()?)?),
+            SweepPlotKind::Sensitivity => SweepFigure::Sensitivity(sensitivity::prepare(req, dir)?),
         })
     }
 }
@@ -304,6 +315,7 @@ impl Figure for SweepFigure {
             SweepFigure::Line(f) => sweep_line::draw(root, theme, f),
             SweepFigure::Heatmap(f) => heatmap::draw(root, theme, f),
             SweepFigure::PvFamily(f) => pv_family::draw(root, theme, f),
+            SweepFigure::Sensitivity(f) => sensitivity::draw(root, theme, f),
         }
     }
 }
@@ -452,11 +464,14 @@ pub enum PlotError {
     },
     #[error("--where `{0}`: expected KEY=VALUE, e.g. --where heart.rate_bpm=75")]
     WhereSyntax(String),
-    #[error("unknown sweep plot kind {0:?}; expected one of sweep-line, heatmap, pv-family")]
+    #[error(
+        "unknown sweep plot kind {0:?}; expected one of sweep-line, heatmap, pv-family, \
+         sensitivity"
+    )]
     UnknownSweepKind(String),
     #[error(
         "unknown plot kind {0:?}; expected one of pv-loop, wiggers, la-loop, bars (a run's \
-         output) or sweep-line, heatmap, pv-family (a sweep's output)"
+         output) or sweep-line, heatmap, pv-family, sensitivity (a sweep's output)"
     )]
     UnknownAnyKind(String),
 }

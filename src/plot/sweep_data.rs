@@ -694,6 +694,14 @@ impl Manifest {
     }
 }
 
+/// The sweep's name for titles: the sweep file's name without extension (sweep.json), else the
+/// directory's name.
+pub fn sweep_name(dir: &Path) -> String {
+    Manifest::read(&dir.join(MANIFEST_FILE))
+        .sweep_name
+        .unwrap_or_else(|| directory_name(dir))
+}
+
 fn directory_name(dir: &Path) -> String {
     let name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned());
     name(dir)
