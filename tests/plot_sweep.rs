@@ -373,6 +373,31 @@ fn family_sweep() -> &'static Fixture {
     })
 }
 
+/// Clip planning: pre-clip EROA × open valve area × clip configuration (one NT, one XT, two
+/// XT), 5 × 3 × 3 points; the clip list is a structured axis, written as inline TOML.
+fn clip_plan_sweep() -> &'static Fixture {
+    static F: OnceLock<Fixture> = OnceLock::new();
+    F.get_or_init(|| {
+        let (axes, points) = grid(&[
+            (
+                "valves.mitral.eroa_cm2",
+                &["0.2", "0.3", "0.4", "0.5", "0.6"],
+            ),
+            ("valves.mitral.area_cm2", &["4.0", "5.0", "6.0"]),
+            ("clip.clips", &CLIPS),
+        ]);
+        simulate(&Spec {
+            name: "clip-plan",
+            preset: "secondary-mr-hf",
+            mode: "grid",
+            points,
+            axes,
+            extra: no_extra,
+            waveforms: false,
+        })
+    })
+}
+
 // ---------------------------------------------------------------------------------------------
 // Checks.
 
@@ -1859,6 +1884,47 @@ fn regenerate_sweep_gallery() {
             "pv-family",
             family_sweep(),
             SweepPlotRequest::new(SweepPlotKind::PvFamily),
+        ),
+        (
+            "heatmap-facets",
+            clip_plan_sweep(),
+            SweepPlotRequest {
+                x_axis: Some("valves.mitral.eroa_cm2".into()),
+                y_axis: Some("valves.mitral.area_cm2".into()),
+                facet: Some(CLIP_KEY.into()),
+                ..req(
+                    SweepPlotKind::Heatmap,
+                    Some("post_mitral_mean_gradient_mmhg"),
+                )
+            },
+        ),
+        (
+            "heatmap-categorical",
+            clip_plan_sweep(),
+            SweepPlotRequest {
+                x_axis: Some(CLIP_KEY.into()),
+                y_axis: Some("valves.mitral.eroa_cm2".into()),
+                wheres: wheres(&["valves.mitral.area_cm2=5"]),
+                ..req(SweepPlotKind::Heatmap, Some("post_regurgitant_volume_ml"))
+            },
+        ),
+        (
+            "sweep-line-where",
+            clip_plan_sweep(),
+            SweepPlotRequest {
+                x_axis: Some("valves.mitral.eroa_cm2".into()),
+                wheres: wheres(&["valves.mitral.area_cm2=4"]),
+                ..req(SweepPlotKind::Line, Some("post_mitral_mean_gradient_mmhg"))
+            },
+        ),
+        (
+            "sweep-line-facets",
+            clip_plan_sweep(),
+            SweepPlotRequest {
+                x_axis: Some("valves.mitral.eroa_cm2".into()),
+                facet: Some(CLIP_KEY.into()),
+                ..req(SweepPlotKind::Line, Some("post_regurgitant_volume_ml"))
+            },
         ),
     ];
     for (name, fixture, r) in cases {
