@@ -709,6 +709,15 @@ fn heatmap_of_scattered_points_is_a_coloured_scatter() {
     assert!(!has(&texts, "ASE 2017 grade cut-points"));
 }
 
+/// Heart rate 60 bpm at even points, 75 bpm at odd ones: a second axis for a one-axis fixture.
+fn alternating_rate(index: u64) -> &'static str {
+    if index % 2 == 0 {
+        "60"
+    } else {
+        "75"
+    }
+}
+
 /// `fixture`'s results.csv with one more axis column, `key`, valued `value(index)`.
 fn with_extra_axis(fixture: &Fixture, key: &str, value: fn(u64) -> &'static str) -> TempDir {
     let mut out = String::new();
@@ -733,13 +742,7 @@ fn with_extra_axis(fixture: &Fixture, key: &str, value: fn(u64) -> &'static str)
 
 #[test]
 fn heatmap_of_a_sweep_of_more_axes_needs_the_others_fixed() {
-    let varied = with_extra_axis(grid_sweep(), "heart.rate_bpm", |i| {
-        if i % 2 == 0 {
-            "60"
-        } else {
-            "75"
-        }
-    });
+    let varied = with_extra_axis(grid_sweep(), "heart.rate_bpm", alternating_rate);
     let err = expect_error(
         &SweepPlotRequest::new(SweepPlotKind::Heatmap),
         varied.path(),
@@ -1504,13 +1507,7 @@ fn facets_draw_one_panel_per_value() {
     assert!(expect_error(&r2, dir.path())
         .to_string()
         .contains("one metric"));
-    let wide = with_extra_axis(eroa_sweep(), "heart.rate_bpm", |i| {
-        if i % 2 == 0 {
-            "60"
-        } else {
-            "75"
-        }
-    });
+    let wide = with_extra_axis(eroa_sweep(), "heart.rate_bpm", alternating_rate);
     let r3 = SweepPlotRequest {
         x_axis: Some("heart.rate_bpm".into()),
         facet: Some("valves.mitral.eroa_cm2".into()),

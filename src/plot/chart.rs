@@ -352,6 +352,30 @@ pub fn tick_room(theme: &Theme, plot_w: i32) -> usize {
     (plot_w / theme.tpx(110.0)).max(3) as usize
 }
 
+/// The x axis of one facet panel `plot_w` pixels wide: at most the ticks that read apart,
+/// category names (`named`) or numbers, and `desc` under the lowest panels only (the others keep
+/// its room, so that all plots align).
+pub fn facet_x<'s>(
+    theme: &Theme,
+    x: AxisRange,
+    named: bool,
+    lowest: bool,
+    desc: &'s str,
+    plot_w: i32,
+) -> (AxisRange, XAxis<'s>) {
+    let desc = if lowest { desc } else { "" };
+    let range = AxisRange {
+        ticks: x.ticks.min(tick_room(theme, plot_w)),
+        ..x
+    };
+    let axis = if named {
+        XAxis::Named(desc)
+    } else {
+        XAxis::Numeric(desc)
+    };
+    (range, axis)
+}
+
 /// Most panels of a faceted figure (`--facet`): 3 × 3.
 pub const MAX_FACETS: usize = 9;
 

@@ -21,10 +21,10 @@
 
 use super::chart::{
     category_names_width, category_names_x, category_names_y, facet_grid, hollow_marker, marker,
-    plot_rect, text, text_width, tick_room, xy_chart, Area, Axes, DrawResult, FacetHeadings,
-    LegendEntry, Marker, PixelRect, Swatch, XAxis, XyChart, LEFT_MARGIN, Y_LABEL_AREA,
+    plot_rect, text, text_width, xy_chart, Area, Axes, DrawResult, FacetHeadings, LegendEntry,
+    Marker, PixelRect, Swatch, XyChart, LEFT_MARGIN, Y_LABEL_AREA,
 };
-use super::chart::{title_with_fixed, titled_with_legend};
+use super::chart::{facet_x, title_with_fixed, titled_with_legend};
 use super::colormap::{luminance, viridis};
 use super::contour::contour;
 use super::quantity::{
@@ -141,18 +141,11 @@ pub fn prepare(req: &SweepPlotRequest, header: SweepHeader) -> Result<HeatmapFig
     let candidates = header.metric_columns(req.metric.as_deref().unwrap_or(DEFAULT_METRIC))?;
     let data = header.load(&candidates)?.slice(&req.wheres)?;
     let header = &data.header;
+    data.check_not_fixed(
+        "a heatmap",
+        &[(named_x, "x"), (named_y, "y"), (facet, "the facet")],
+    )?;
     let fixed: Vec<usize> = data.fixed.iter().map(|(a, _)| *a).collect();
-    for (a, what) in [(named_x, "x"), (named_y, "y"), (facet, "the facet")] {
-        if let Some(a) = a.filter(|a| fixed.contains(a)) {
-            return Err(unsuitable(
-                header,
-                format!(
-                    "`{}` is fixed by --where and cannot also be {what}",
-                    header.axes[a]
-                ),
-            ));
-        }
-    }
     // Unnamed axes: the first ones that vary (a sweep may fix an axis at one value), after the
     // facet and the fixed ones are set aside.
     let taken: Vec<usize> = fixed.iter().copied().chain(facet).collect();
@@ -457,20 +450,21 @@ where
         // Descriptions on the outer panels only: x under the lowest panel of each column, y
         // left of the first column.
         let lowest = k + cols >= n;
-        let x_desc = if lowest { fig.x_label.as_str() } else { "" };
+        let (x, x_axis) = facet_x(
+            theme,
+            fig.x,
+            fig.x_names.is_some(),
+            lowest,
+            &fig.x_label,
+            plot_w,
+        );
         let mut chart = xy_chart(
             &area,
             theme,
             &Axes {
-                x: AxisRange {
-                    ticks: fig.x.ticks.min(tick_room(theme, plot_w)),
-                    ..fig.x
-                },
+                x,
                 y: fig.y,
-                x_axis: match fig.x_names {
-                    Some(_) => XAxis::Named(x_desc),
-                    None => XAxis::Numeric(x_desc),
-                },
+                x_axis,
                 y_desc: (k % cols == 0).then_some(fig.y_label.as_str()),
                 left: y_left,
                 right: 8.0,

@@ -377,6 +377,29 @@ impl SweepData {
         Ok(self)
     }
 
+    /// Refuse an axis that `--where` fixed and the figure would also draw: `roles` are the axes
+    /// chosen for x, y, the facet… (`None`: not chosen), each with its name in the message.
+    pub fn check_not_fixed(
+        &self,
+        what: &str,
+        roles: &[(Option<usize>, &str)],
+    ) -> Result<(), PlotError> {
+        for &(axis, role) in roles {
+            let Some(a) = axis else { continue };
+            if self.fixed.iter().any(|(f, _)| *f == a) {
+                return Err(PlotError::Unsuitable {
+                    what: what.to_string(),
+                    dir: self.header.dir.clone(),
+                    reason: format!(
+                        "`{}` is fixed by --where and cannot also be {role}",
+                        self.header.axes[a]
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// The axes that vary among the points, other than `shown` (those the figure draws): each
     /// would mix several points into one mark.
     pub fn extra_axes(&self, shown: &[usize]) -> Vec<usize> {

@@ -9,14 +9,13 @@
 //! their values (colour by combination, viridis; dash and marker by state), at most
 //! [`MAX_GROUPS`] of them, else the figure is refused (a heatmap shows such sweeps better).
 
-use super::chart::title_with_fixed;
 use super::chart::{
     category_names_x, draw_curve, draw_panel_name, emptiest_corner, facet_grid, hollow_marker,
-    legend, legend_size, marker, name_lines, plot_rect, text, text_width, tick_room, titled,
-    xy_chart, Area, Axes, Corner, DrawResult, FacetHeadings, Layout, LegendEntry, Marker,
-    PixelRect, Swatch, XAxis, XyChart, LEFT_MARGIN, NAME_COLUMN, X_LABEL_AREA, Y_LABEL_AREA,
-    Y_TICKS_ONLY,
+    legend, legend_size, marker, name_lines, plot_rect, text, text_width, titled, xy_chart, Area,
+    Axes, Corner, DrawResult, FacetHeadings, Layout, LegendEntry, Marker, PixelRect, Swatch, XAxis,
+    XyChart, LEFT_MARGIN, NAME_COLUMN, X_LABEL_AREA, Y_LABEL_AREA, Y_TICKS_ONLY,
 };
+use super::chart::{facet_x, title_with_fixed};
 use super::colormap::{viridis, LINE_MAX};
 use super::quantity::{
     axis_label, axis_name, grade_cuts, lower_unless_acronym, metric_label, metric_name,
@@ -141,18 +140,10 @@ pub fn prepare(req: &SweepPlotRequest, header: SweepHeader) -> Result<LineFigure
     }
     let data = header.load(&columns)?.slice(&req.wheres)?;
     let header = &data.header;
-    let fixed: Vec<usize> = data.fixed.iter().map(|(a, _)| *a).collect();
-    for (a, what) in [(named_x, "the x axis"), (facet, "the facet")] {
-        if let Some(a) = a.filter(|a| fixed.contains(a)) {
-            return Err(unsuitable(
-                header,
-                format!(
-                    "`{}` is fixed by --where and cannot also be {what}",
-                    header.axes[a]
-                ),
-            ));
-        }
-    }
+    data.check_not_fixed(
+        "a sweep-line plot",
+        &[(named_x, "the x axis"), (facet, "the facet")],
+    )?;
     // Unnamed, the x axis is the one axis that varies (others may be fixed at one value).
     let varying: Vec<usize> = (0..header.axes.len())
         .filter(|&a| Some(a) != facet && data.distinct(a).len() > 1)
@@ -575,20 +566,21 @@ where
         let lowest = k + cols >= n;
         let desc = panel_label(&panel.metric, false);
         // Every panel keeps the room for ticks and descriptions, so that all plots align.
-        let x_desc = if lowest { fig.x_label.as_str() } else { "" };
+        let (x, x_axis) = facet_x(
+            theme,
+            fig.x,
+            fig.x_names.is_some(),
+            lowest,
+            &fig.x_label,
+            plot_w,
+        );
         let mut chart = xy_chart(
             &area,
             theme,
             &Axes {
-                x: AxisRange {
-                    ticks: fig.x.ticks.min(tick_room(theme, plot_w)),
-                    ..fig.x
-                },
+                x,
                 y: panel.y,
-                x_axis: match fig.x_names {
-                    Some(_) => XAxis::Named(x_desc),
-                    None => XAxis::Numeric(x_desc),
-                },
+                x_axis,
                 y_desc: (k % cols == 0).then_some(desc.as_str()),
                 left: Y_LABEL_AREA,
                 right: 24.0,
