@@ -1170,11 +1170,11 @@ fn kind_names_parse_and_print() {
 // Slicing (--where), facets (--facet) and categorical axes, on a hand-made sweep whose metric
 // values encode each point, so that the rows a figure keeps can be checked exactly.
 
-/// Clip configurations as results.csv writes a structured axis value: inline TOML.
+/// Clip configurations as results.csv writes a structured axis value: inline TOML, keys sorted.
 const CLIPS: [&str; 3] = [
-    r#"[{ size = "NT", position_mm = 17.5 }]"#,
-    r#"[{ size = "XT", position_mm = 17.5 }]"#,
-    r#"[{ size = "XT", position_mm = 14.5 }, { size = "XT", position_mm = 20.5 }]"#,
+    r#"[{ position_mm = 17.5, size = "NT" }]"#,
+    r#"[{ position_mm = 17.5, size = "XT" }]"#,
+    r#"[{ position_mm = 14.5, size = "XT" }, { position_mm = 20.5, size = "XT" }]"#,
 ];
 /// The short labels the figures show for them.
 const CLIP_LABELS: [&str; 3] = ["NT 17.5 mm", "XT 17.5 mm", "XT 14.5 mm + XT 20.5 mm"];
@@ -1272,10 +1272,11 @@ fn where_keeps_the_rows_of_the_fixed_values() {
     let err = sliced(dir.path(), &cols, &["valves.mitral.eroa_cm2=0.3001"]).unwrap_err();
     assert!(matches!(err, PlotError::Slice { .. }), "{err:?}");
 
-    // A structured value: as written, with other spacing, or by its label.
+    // A structured value: as written, spelled otherwise (spacing, key order), or by its label.
     for given in [
-        r#"clip.clips=[{ size = "XT", position_mm = 17.5 }]"#,
+        r#"clip.clips=[{ position_mm = 17.5, size = "XT" }]"#,
         r#"clip.clips=[{size="XT",position_mm=17.5}]"#,
+        r#"clip.clips=[{ size = 'XT', position_mm = 17.5 }]"#,
         "clip.clips=XT 17.5 mm",
         "clip.clips = xt 17.5 mm",
     ] {

@@ -363,13 +363,17 @@ pub fn short_number(v: f64) -> String {
     }
 }
 
+/// Keys of a table that name what it is, written first in its label (a clip's `size`).
+const NAMING_KEYS: [&str; 5] = ["size", "model", "name", "kind", "type"];
+
 /// Longest short label of a structured value (characters) before it is cut with "…".
 const SHORT_VALUE_CHARS: usize = 32;
 
 /// A results.csv cell that is not a number, as a figure shows it. A structured value, written
 /// as inline TOML, reads as its values with their units: a table's values in order (`{ size =
 /// "XT", position_mm = 17.5 }` → "XT 17.5 mm"), a list of tables joined by " + " (two clips:
-/// "XT 14.5 mm + XT 20.5 mm"), other lists comma-separated in brackets; a string unquoted. Any
+/// "XT 14.5 mm + XT 20.5 mm"), naming keys (`size`, `model`, `name`, `kind`, `type`) first,
+/// other lists comma-separated in brackets; a string unquoted. Any
 /// other cell is shown as written. Labels longer than 32 characters are cut with "…".
 pub fn short_value(cell: &str) -> String {
     let cell = cell.trim();
@@ -395,11 +399,17 @@ fn toml_label(v: &toml_edit::Value, key: &str) -> String {
         Value::Float(f) => value_with_unit(&short_number(*f.value()), key),
         Value::Boolean(b) => format!("{key} {}", b.value()).trim().to_string(),
         Value::Datetime(d) => d.value().to_string(),
-        Value::InlineTable(t) => t
-            .iter()
-            .map(|(k, v)| toml_label(v, k))
-            .collect::<Vec<_>>()
-            .join(" "),
+        Value::InlineTable(t) => {
+            // results.csv sorts a table's keys; the naming ones go first wherever they are
+            // ({ position_mm = 17.5, size = "NT" } → "NT 17.5 mm").
+            let mut entries: Vec<(&str, &Value)> = t.iter().collect();
+            entries.sort_by_key(|(k, _)| !NAMING_KEYS.contains(k));
+            entries
+                .into_iter()
+                .map(|(k, v)| toml_label(v, k))
+                .collect::<Vec<_>>()
+                .join(" ")
+        }
         Value::Array(items) if items.iter().all(Value::is_inline_table) && !items.is_empty() => {
             items
                 .iter()
@@ -476,6 +486,12 @@ mod tests {
             "XT 14.5 mm + XT 20.5 mm"
         );
         assert_eq!(short_value(r#"[{size = "NT", segment = "P2"}]"#), "NT P2");
+        // As results.csv writes it: keys sorted.
+        assert_eq!(
+            short_value(r#"[{ position_mm = 17.5, size = "NT" }]"#),
+            "NT 17.5 mm"
+        );
+        assert_eq!(short_value(r#"[{ segment = "P2", size = "XT" }]"#), "XT P2");
         assert_eq!(short_value("orifice"), "orifice");
         assert_eq!(short_value(r#""quoted""#), "quoted");
         assert_eq!(short_value("[1, 2.5]"), "[1, 2.5]");

@@ -586,8 +586,8 @@ pub fn facet_label(key: &str, value: &AxisValue) -> String {
 /// axes than the sweep has.
 ///
 /// VALUE is matched against the axis's results.csv cells: a word or structured value exactly
-/// (or ignoring white space, or by its short label as the figures show it, when that is
-/// unambiguous); a number to the nearest value within [`WHERE_REL_TOL`], so that `0.3` finds
+/// (or as the same TOML value however spelled — spacing, key order —, or by its short label as
+/// the figures show it, when that is unambiguous); a number to the nearest value within [`WHERE_REL_TOL`], so that `0.3` finds
 /// `0.30000000000000004` and the 6 digits a figure prints are enough.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Where {
@@ -643,9 +643,15 @@ fn match_value<'v>(values: &'v [AxisValue], given: &str) -> Option<&'v AxisValue
             _ => None,
         }
     };
-    let squeeze = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
-    let squeezed = squeeze(given);
-    unique(&|v| v.number.is_none() && squeeze(&v.text) == squeezed)
+    // The same TOML value however it is spelled: spacing, key order, quotes.
+    let toml_value = |s: &str| {
+        format!("v = {s}")
+            .parse::<toml::Table>()
+            .ok()
+            .and_then(|mut t| t.remove("v"))
+    };
+    let parsed = toml_value(given);
+    unique(&|v| v.number.is_none() && parsed.is_some() && toml_value(&v.text) == parsed)
         .or_else(|| unique(&|v| v.display().eq_ignore_ascii_case(given)))
 }
 
