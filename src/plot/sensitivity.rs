@@ -52,7 +52,7 @@ pub struct Estimate {
 }
 
 /// One row of sensitivity.csv: a parameter's indices for a metric; `None` where the file has no
-/// number (an empty cell or NaN: e.g. a metric that does not vary).
+/// number (an empty cell, NaN or an infinity: e.g. a metric that does not vary).
 #[derive(Debug, Clone, PartialEq)]
 pub struct IndexRow {
     pub metric: String,
@@ -100,12 +100,13 @@ pub fn read_indices(dir: &Path) -> Result<Vec<IndexRow>, PlotError> {
         let cell = |k: usize| record.get(cols[k]).unwrap_or("").trim();
         let number = |k: usize| -> Result<Option<f64>, PlotError> {
             let text = cell(k);
-            if text.is_empty() || text.eq_ignore_ascii_case("nan") {
+            if text.is_empty() {
                 return Ok(None);
             }
+            // NaN (or an infinity) is no estimate: the metric did not vary, say.
             match text.parse::<f64>() {
-                Ok(v) if v.is_finite() => Ok(Some(v)),
-                _ => Err(malformed(
+                Ok(v) => Ok(v.is_finite().then_some(v)),
+                Err(_) => Err(malformed(
                     &path,
                     format!(
                         "line {line}, column `{}`: `{text}` is not a number",
