@@ -105,27 +105,44 @@ where
     })
 }
 
-/// A figure's title with the axes fixed by `--where` in parentheses when that fits the canvas;
-/// else the title alone and the fixed axes as a note (`Some`) for the legend.
-pub fn title_with_fixed<DB: DrawingBackend>(
+/// A figure's title, with the facet axis (`by`: "…, by clip configuration") and the axes fixed
+/// by `--where` ("… (Heart rate = 75 bpm)") as far as they fit the canvas; what does not fit
+/// becomes notes for the legend ("fixed: Heart rate = 75 bpm").
+pub fn figure_title<DB: DrawingBackend>(
     root: &Area<DB>,
     theme: &Theme,
     title: &str,
+    by: Option<&str>,
     fixed: &str,
-) -> DrawResult<(String, Option<String>)>
+) -> DrawResult<(String, Vec<String>)>
 where
     DB::ErrorType: 'static,
 {
-    if fixed.is_empty() {
-        return Ok((title.to_string(), None));
-    }
-    let full = format!("{title} ({fixed})");
+    let with_by = match by {
+        Some(by) => format!("{title}, by {by}"),
+        None => title.to_string(),
+    };
+    let fixed_note = (!fixed.is_empty()).then(|| format!("fixed: {fixed}"));
+    let by_note = by.map(|by| format!("panels by {by}"));
+    let candidates = [
+        match fixed.is_empty() {
+            true => (with_by.clone(), vec![]),
+            false => (format!("{with_by} ({fixed})"), vec![]),
+        },
+        (with_by, fixed_note.clone().into_iter().collect()),
+        (
+            title.to_string(),
+            by_note.into_iter().chain(fixed_note).collect(),
+        ),
+    ];
     let room = theme.width as i32 - 2 * theme.margin();
-    if text_width(root, theme, &full, &theme.title())? <= room {
-        Ok((full, None))
-    } else {
-        Ok((title.to_string(), Some(format!("fixed: {fixed}"))))
+    for (t, notes) in &candidates[..2] {
+        if text_width(root, theme, t, &theme.title())? <= room {
+            return Ok((t.clone(), notes.clone()));
+        }
     }
+    let [_, _, last] = candidates;
+    Ok(last)
 }
 
 /// Height of the title bar (px at 1600×1000).
@@ -353,17 +370,17 @@ pub fn tick_room(theme: &Theme, plot_w: i32) -> usize {
 }
 
 /// The x axis of one facet panel `plot_w` pixels wide: at most the ticks that read apart,
-/// category names (`named`) or numbers, and `desc` under the lowest panels only (the others keep
-/// its room, so that all plots align).
+/// category names (`named`) or numbers, and `desc` where `show_desc` (the others keep its room,
+/// so that all plots align).
 pub fn facet_x<'s>(
     theme: &Theme,
     x: AxisRange,
     named: bool,
-    lowest: bool,
+    show_desc: bool,
     desc: &'s str,
     plot_w: i32,
 ) -> (AxisRange, XAxis<'s>) {
-    let desc = if lowest { desc } else { "" };
+    let desc = if show_desc { desc } else { "" };
     let range = AxisRange {
         ticks: x.ticks.min(tick_room(theme, plot_w)),
         ..x
@@ -374,6 +391,14 @@ pub fn facet_x<'s>(
         XAxis::Numeric(desc)
     };
     (range, axis)
+}
+
+/// Whether facet panel `k` of `n` in `cols` columns writes the x description: under the
+/// lowest panel of each column when `desc_fits` one panel's width, else under the middle
+/// column's only (so that long descriptions do not run into each other).
+pub fn shows_x_desc(k: usize, n: usize, cols: usize, desc_fits: bool) -> bool {
+    let lowest = k + cols >= n;
+    lowest && (desc_fits || k % cols == cols / 2 || n < cols)
 }
 
 /// Most panels of a faceted figure (`--facet`): 3 × 3.
@@ -769,12 +794,9 @@ impl FacetHeadings {
         })
     }
 
-    /// `title`, naming the facet axis when the headings do not: "… — sweep, by heart rate".
-    pub fn title(&self, title: &str) -> String {
-        match &self.by {
-            Some(by) => format!("{title}, by {by}"),
-            None => title.to_string(),
-        }
+    /// The facet axis's name when the headings do not say it (see [`figure_title`]).
+    pub fn by(&self) -> Option<&str> {
+        self.by.as_deref()
     }
 
     /// Write heading `k` centred at `x` at the top of `area`; returns the area below it.
@@ -1107,5 +1129,54 @@ pub fn plot_rect<DB: DrawingBackend>(chart: &XyChart<'_, DB>) -> PixelRect {
         y0: y.start,
         x1: x.end,
         y1: y.end,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn facets_fill_rows_of_up_to_three() {
+        let grids: Vec<(usize, usize)> = (1..=9).map(facet_grid).collect();
+        assert_eq!(
+            grids,
+            [
+                (1, 1),
+                (2, 1),
+                (3, 1),
+                (2, 2),
+                (3, 2),
+                (3, 2),
+                (3, 3),
+                (3, 3),
+                (3, 3)
+            ]
+        );
+    }
+
+    #[test]
+    fn the_x_description_goes_under_the_lowest_panels_or_the_middle_one() {
+        // 5 panels in 3 columns: 0 1 2 / 3 4 — the lowest of each column are 2, 3, 4.
+        let shown = |fits| {
+            (0..5)
+                .filter(|&k| shows_x_desc(k, 5, 3, fits))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(shown(true), [2, 3, 4]);
+        assert_eq!(shown(false), [4]);
+        // One row of two: under the second (the middle of two columns) when it does not fit.
+        assert_eq!(
+            (0..2)
+                .filter(|&k| shows_x_desc(k, 2, 2, false))
+                .collect::<Vec<_>>(),
+            [1]
+        );
+        assert_eq!(
+            (0..1)
+                .filter(|&k| shows_x_desc(k, 1, 1, false))
+                .collect::<Vec<_>>(),
+            [0]
+        );
     }
 }

@@ -24,7 +24,7 @@ use super::chart::{
     plot_rect, text, text_width, xy_chart, Area, Axes, DrawResult, FacetHeadings, LegendEntry,
     Marker, PixelRect, Swatch, XyChart, LEFT_MARGIN, Y_LABEL_AREA,
 };
-use super::chart::{facet_x, title_with_fixed, titled_with_legend};
+use super::chart::{facet_x, figure_title, shows_x_desc, titled_with_legend};
 use super::colormap::{luminance, viridis};
 use super::contour::contour;
 use super::quantity::{
@@ -428,10 +428,10 @@ where
         .filter_map(|p| p.heading.clone())
         .collect();
     let headings = FacetHeadings::fit(root, theme, &headings, plot_w)?;
-    let (title, fixed_note) =
-        title_with_fixed(root, theme, &headings.title(&fig.title), &fig.fixed)?;
+    let desc_fits = text_width(root, theme, &fig.x_label, &theme.axis_desc())? <= plot_w;
+    let (title, notes) = figure_title(root, theme, &fig.title, headings.by(), &fig.fixed)?;
     let mut entries = legend_entries(fig);
-    entries.extend(fixed_note.map(|n| LegendEntry::new(Swatch::Text, n)));
+    entries.extend(notes.into_iter().map(|n| LegendEntry::new(Swatch::Text, n)));
     let body = titled_with_legend(root, theme, &title, &entries)?;
     let (w, _) = body.dim_in_pixel();
     let (main, bar_area) = body.split_horizontally(w as i32 - theme.px(BAR_COLUMN));
@@ -449,12 +449,11 @@ where
         };
         // Descriptions on the outer panels only: x under the lowest panel of each column, y
         // left of the first column.
-        let lowest = k + cols >= n;
         let (x, x_axis) = facet_x(
             theme,
             fig.x,
             fig.x_names.is_some(),
-            lowest,
+            shows_x_desc(k, n, cols, desc_fits),
             &fig.x_label,
             plot_w,
         );

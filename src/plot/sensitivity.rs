@@ -293,7 +293,6 @@ where
         let (w, _) = area.dim_in_pixel();
         let area = headings.draw(area, theme, k, w as i32 / 2)?;
         let p = panel.rows.len();
-        let lowest = k + cols >= n;
         let chart = xy_chart(
             &area,
             theme,
@@ -303,7 +302,7 @@ where
                     ..fig.x
                 },
                 y: AxisRange::fixed(-0.5, p as f64 - 0.5, 0),
-                x_axis: XAxis::Numeric(if lowest { "Sobol' index" } else { "" }),
+                x_axis: XAxis::Numeric(if k + cols >= n { "Sobol' index" } else { "" }),
                 y_desc: None,
                 left,
                 right: RIGHT,

@@ -15,7 +15,7 @@ use super::chart::{
     Axes, Corner, DrawResult, FacetHeadings, Layout, LegendEntry, Marker, PixelRect, Swatch, XAxis,
     XyChart, LEFT_MARGIN, NAME_COLUMN, X_LABEL_AREA, Y_LABEL_AREA, Y_TICKS_ONLY,
 };
-use super::chart::{facet_x, title_with_fixed};
+use super::chart::{facet_x, figure_title, shows_x_desc};
 use super::colormap::{viridis, LINE_MAX};
 use super::quantity::{
     axis_label, axis_name, grade_cuts, lower_unless_acronym, metric_label, metric_name,
@@ -420,10 +420,10 @@ where
     if fig.faceted {
         return draw_facets(root, theme, fig);
     }
-    let (title, fixed_note) = title_with_fixed(root, theme, &fig.title, &fig.fixed)?;
+    let (title, notes) = figure_title(root, theme, &fig.title, None, &fig.fixed)?;
     let body = titled(root, theme, &title)?;
     let mut entries = legend_entries(fig);
-    entries.extend(fixed_note.map(|n| LegendEntry::new(Swatch::Text, n)));
+    entries.extend(notes.into_iter().map(|n| LegendEntry::new(Swatch::Text, n)));
     let (legend_w, legend_h) = legend_size(root, theme, &entries, Layout::Column)?;
     let n = fig.panels.len();
     // One panel: the legend goes inside, where it hides the least. Stacked panels are too
@@ -539,8 +539,7 @@ where
     DB::ErrorType: 'static,
 {
     let mut entries = legend_entries(fig);
-    let (title, fixed_note) = title_with_fixed(root, theme, &fig.title, &fig.fixed)?;
-    entries.extend(fixed_note.map(|n| LegendEntry::new(Swatch::Text, n)));
+    // The panels' width with the legend as it stands (the title's notes may widen it a little).
     let (legend_w, _) = legend_size(root, theme, &entries, Layout::Column)?;
     let n = fig.panels.len();
     let (cols, rows) = facet_grid(n);
@@ -553,7 +552,11 @@ where
         .filter_map(|p| p.heading.clone())
         .collect();
     let headings = FacetHeadings::fit(root, theme, &headings, plot_w)?;
-    let body = titled(root, theme, &headings.title(&title))?;
+    let desc_fits = text_width(root, theme, &fig.x_label, &theme.axis_desc())? <= plot_w;
+    let (title, notes) = figure_title(root, theme, &fig.title, headings.by(), &fig.fixed)?;
+    entries.extend(notes.into_iter().map(|n| LegendEntry::new(Swatch::Text, n)));
+    let (legend_w, _) = legend_size(root, theme, &entries, Layout::Column)?;
+    let body = titled(root, theme, &title)?;
     let (w, _) = body.dim_in_pixel();
     let (plots, side) = body.split_horizontally(w as i32 - legend_w - theme.px(28.0));
     let areas = plots.split_evenly((rows, cols));
@@ -563,14 +566,13 @@ where
         let left = theme.px(LEFT_MARGIN) + theme.tpx(Y_LABEL_AREA);
         let right = aw as i32 - theme.px(24.0);
         let area = headings.draw(area, theme, k, (left + right) / 2)?;
-        let lowest = k + cols >= n;
         let desc = panel_label(&panel.metric, false);
         // Every panel keeps the room for ticks and descriptions, so that all plots align.
         let (x, x_axis) = facet_x(
             theme,
             fig.x,
             fig.x_names.is_some(),
-            lowest,
+            shows_x_desc(k, n, cols, desc_fits),
             &fig.x_label,
             plot_w,
         );
@@ -659,6 +661,20 @@ fn legend_entries(fig: &LineFigure) -> Vec<LegendEntry> {
             Swatch::Fill(BAND_HUE, BAND_ALPHA[3]),
             "MR grade (ASE 2017)",
         ));
+    }
+    // Facet panels may be too narrow to name the threshold on the line: the legend does.
+    if let Some((_, label)) = fig
+        .panels
+        .iter()
+        .find_map(|p| threshold(&p.metric))
+        .filter(|_| fig.faceted)
+    {
+        let style = StateStyle {
+            color: GREY,
+            dashed: true,
+            label: "",
+        };
+        entries.push(LegendEntry::new(Swatch::Line(style), label));
     }
     entries
 }
@@ -867,6 +883,10 @@ where
     let pad = theme.px(12.0);
     for (label, style, centres, boxed) in labels {
         let w = super::chart::text_width(root, theme, label, &style)?;
+        // A label wider than the plot (a narrow facet panel) is left out.
+        if w + 2 * pad > plot.x1 - plot.x0 {
+            continue;
+        }
         let half = text_h / 2 + theme.px(3.0);
         let covered = |r: &PixelRect| {
             data.iter()
