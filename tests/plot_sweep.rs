@@ -1823,6 +1823,67 @@ fn plot_command_line_takes_where_facet_and_sensitivity() {
     assert!(sens.path().join("sensitivity.png").is_file());
 }
 
+#[test]
+fn a_real_clip_configuration_sweep_is_sliced_and_drawn() {
+    // `mitralsim sweep` of the example (clip.clips × 9 EROAs, the clip axis first): its
+    // results.csv cells are the lists as inline TOML, its labels read "XT 17.5 mm".
+    let out = TempDir::new().unwrap();
+    let dir = out.path().join("clip-configurations");
+    let o = assert_cmd::Command::cargo_bin("mitralsim")
+        .unwrap()
+        .args(["sweep", "--jobs", "1", "--out"])
+        .arg(&dir)
+        .arg(common::repo_path(
+            "scenarios/sweeps/clip-configurations.toml",
+        ))
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let d = sliced(
+        &dir,
+        &["post_regurgitant_volume_ml"],
+        &["clip.clips=XT 17.5 mm"],
+    )
+    .unwrap();
+    assert_eq!(indices(&d), (9..18).collect::<Vec<_>>());
+    assert!(d.points.iter().all(|p| p.axes[0].display() == "XT 17.5 mm"));
+    // Two XT leave less regurgitation than one at every EROA.
+    let two = sliced(
+        &dir,
+        &["post_regurgitant_volume_ml"],
+        &[r#"clip.clips=[{size = "XT", position_mm = 14.5}, {size = "XT", position_mm = 20.5}]"#],
+    )
+    .unwrap();
+    assert_eq!(indices(&two), (18..27).collect::<Vec<_>>());
+    for (one, both) in d.points.iter().zip(&two.points) {
+        assert!(
+            both.values[0].unwrap() < one.values[0].unwrap(),
+            "point {}",
+            one.index
+        );
+    }
+    let r = SweepPlotRequest {
+        x_axis: Some(CLIP_KEY.into()),
+        ..req(SweepPlotKind::Heatmap, Some("post_regurgitant_volume_ml"))
+    };
+    let (texts, _) = render_both(&r, &dir);
+    assert_has(
+        &texts,
+        &["NT 17.5 mm", "XT 17.5 mm", "XT 14.5 mm +", "XT 20.5 mm"],
+    );
+    let r = SweepPlotRequest {
+        x_axis: Some("valves.mitral.eroa_cm2".into()),
+        ..req(SweepPlotKind::Line, Some("post_mitral_mean_gradient_mmhg"))
+    };
+    let (texts, _) = render_both(&r, &dir);
+    assert_has(&texts, &["Clip configuration", "XT 14.5 mm + XT 20.5 mm"]);
+}
+
 /// Remake docs/gallery/sweeps/: each kind from the sweeps above, as
 /// `mitralsim plot KIND DIR …` will draw it.
 #[test]
