@@ -1884,7 +1884,8 @@ fn a_real_clip_configuration_sweep_is_sliced_and_drawn() {
     assert_has(&texts, &["Clip configuration", "XT 14.5 mm + XT 20.5 mm"]);
 }
 
-/// Remake docs/gallery/sweeps/: each kind from the sweeps above, as
+/// Remake docs/gallery/sweeps/: each kind from the sweeps above, and the Sobol' indices of
+/// scenarios/sweeps/sensitivity-post-clip.toml (run with `mitralsim sweep`), as
 /// `mitralsim plot KIND DIR …` will draw it.
 #[test]
 #[ignore]
@@ -2011,4 +2012,29 @@ fn regenerate_sweep_gallery() {
             .unwrap();
         }
     }
+    // The Sobol' indices of the example saltelli sweep, as `mitralsim sweep` computes them.
+    let dir = work.path().join("sensitivity-post-clip");
+    let o = assert_cmd::Command::cargo_bin("mitralsim")
+        .unwrap()
+        .args(["sweep", "--out"])
+        .arg(&dir)
+        .arg(common::repo_path(
+            "scenarios/sweeps/sensitivity-post-clip.toml",
+        ))
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let r = SweepPlotRequest::new(SweepPlotKind::Sensitivity);
+    render_sweep(
+        &r,
+        &dir,
+        &gallery.join("sensitivity.png"),
+        &PlotOptions::default(),
+    )
+    .unwrap();
 }
