@@ -21,19 +21,9 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 use std::path::Path;
 
-/// The file a saltelli sweep writes beside results.csv.
-pub const SENSITIVITY_FILE: &str = "sensitivity.csv";
-/// Its columns, by name (others are ignored).
-pub const COLUMNS: [&str; 8] = [
-    "metric",
-    "parameter",
-    "s1",
-    "s1_low",
-    "s1_high",
-    "st",
-    "st_low",
-    "st_high",
-];
+/// The file a saltelli sweep writes beside results.csv, and its columns (read by name; others
+/// are ignored): as the sweep writes them.
+pub use crate::sweep::sensitivity_csv::{COLUMNS, SENSITIVITY_FILE};
 /// Most metrics (panels) in one figure.
 pub const MAX_SENSITIVITY_PANELS: usize = 4;
 /// The metrics drawn without `--metric`, those the file has (else its first three).

@@ -5,9 +5,11 @@
 //!
 //! A point that did not converge keeps its value but shows as a hollow marker; a point without
 //! a result (status `error`) breaks the line and shows as a grey × on the x axis. A sweep of
-//! several axes needs the x axis named; the other axes then give one line per combination of
-//! their values (colour by combination, viridis; dash and marker by state), at most
-//! [`MAX_GROUPS`] of them, else the figure is refused (a heatmap shows such sweeps better).
+//! several axes needs the x axis named; one other axis then gives one line per value (colour,
+//! viridis; dash and marker by state), at most [`MAX_GROUPS`]; any further axis must be fixed
+//! (`--where`) or drawn as panels (`--facet`: one per value, one y axis), else the figure is
+//! refused naming it. A categorical x axis (words, clip lists) gets markers side by side in each
+//! category and no lines.
 
 use super::chart::{
     category_names_x, draw_curve, draw_panel_name, emptiest_corner, facet_grid, hollow_marker,
