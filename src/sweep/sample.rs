@@ -51,15 +51,6 @@ impl AxisValue {
         }
     }
 
-    /// A short name for a figure: `NT@17.5`, `XT@14.5+XT@20.5` for a list of clips (each table
-    /// with a `size` as `size@position_mm` or `size@segment`), the cell otherwise.
-    pub fn label(&self) -> String {
-        match self {
-            AxisValue::Structured(v) => structured_label(v).unwrap_or_else(|| self.cell()),
-            other => other.cell(),
-        }
-    }
-
     /// The value as JSON, for sweep.json (a structured value as the same array or object).
     pub fn to_json(&self) -> serde_json::Value {
         match self {
@@ -79,38 +70,6 @@ impl AxisValue {
             _ => None,
         }
     }
-}
-
-/// The short label of a results.csv cell holding a structured value (see [`AxisValue::label`]),
-/// for readers of results.csv such as the figures; `None` when the cell is not one.
-pub fn cell_label(cell: &str) -> Option<String> {
-    let table: toml::Table = format!("v = {cell}").parse().ok()?;
-    structured_label(table.get("v")?)
-}
-
-/// `size@place` for every table of an array of tables that each have a `size`, joined by `+`.
-fn structured_label(v: &toml::Value) -> Option<String> {
-    let scalar = |v: &toml::Value| match v {
-        toml::Value::String(s) => Some(s.clone()),
-        toml::Value::Integer(_) | toml::Value::Float(_) => Some(v.to_string()),
-        _ => None,
-    };
-    let parts: Option<Vec<String>> = v
-        .as_array()?
-        .iter()
-        .map(|item| {
-            let t = item.as_table()?;
-            let size = scalar(t.get("size")?)?;
-            let place = ["position_mm", "segment"]
-                .iter()
-                .find_map(|k| t.get(*k).and_then(scalar));
-            Some(match place {
-                Some(p) => format!("{size}@{p}"),
-                None => size,
-            })
-        })
-        .collect();
-    parts.filter(|p| !p.is_empty()).map(|p| p.join("+"))
 }
 
 impl std::fmt::Display for AxisValue {
@@ -877,12 +836,6 @@ mod tests {
                          position_mm = 20.5 }, { x = [0.1, 1e300], size = \"NT\", segment = \"P2\" }]";
         let other = reordered.parse::<toml::Table>().unwrap()["v"].clone();
         assert_eq!(AxisValue::Structured(other).cell(), text);
-        assert_eq!(v.label(), "XT@14.5+XT@20.5+NT@P2");
-        assert_eq!(cell_label(&text).as_deref(), Some("XT@14.5+XT@20.5+NT@P2"));
-        assert_eq!(cell_label("0.3"), None);
-        let table =
-            AxisValue::Structured("v = { a = 1 }".parse::<toml::Table>().unwrap()["v"].clone());
-        assert_eq!(table.label(), "{ a = 1 }");
         assert_eq!(v.to_json()[2]["segment"], "P2");
     }
 }
