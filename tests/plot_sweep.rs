@@ -2037,4 +2037,32 @@ fn regenerate_sweep_gallery() {
         &PlotOptions::default(),
     )
     .unwrap();
+
+    // The clip-planning study: EROA × LV contractility × clip configuration.
+    let dir = work.path().join("clip-planning");
+    let o = assert_cmd::Command::cargo_bin("mitralsim")
+        .unwrap()
+        .args(["sweep", "--out"])
+        .arg(&dir)
+        .arg(common::repo_path("scenarios/sweeps/clip-planning.toml"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    for (name, metric) in [
+        ("clip-planning-gradient", "post_mitral_mean_gradient_mmhg"),
+        ("clip-planning-rf", "post_regurgitant_fraction_pct"),
+    ] {
+        let mut r = SweepPlotRequest::new(SweepPlotKind::Heatmap);
+        r.metric = Some(metric.into());
+        r.x_axis = Some("valves.mitral.eroa_cm2".into());
+        r.y_axis = Some("clip.clips".into());
+        r.facet = Some("chambers.lv.ea".into());
+        let out = gallery.join(format!("{name}.png"));
+        render_sweep(&r, &dir, &out, &PlotOptions::default()).unwrap();
+    }
 }
