@@ -832,3 +832,25 @@ fn distribution_axes_are_reproducible_and_inside_their_bounds() {
     assert!(rate.iter().any(|x| *x > 75.0) && rate.iter().any(|x| *x < 75.0));
     assert!(!fs::exists(a.join("sensitivity.csv")).unwrap());
 }
+
+/// Every example sweep file in scenarios/sweeps/ passes the up-front check (the studies of
+/// docs/gallery.md stay runnable as the format evolves).
+#[test]
+fn every_example_sweep_file_is_valid() {
+    let dir = common::repo_path("scenarios/sweeps");
+    let mut checked = 0;
+    for entry in fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            let spec = mitralsim::sweep::spec::load(&path)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            assert!(spec.points.len() >= 1, "{}", path.display());
+            checked += 1;
+        }
+    }
+    assert!(
+        checked >= 4,
+        "only {checked} example sweeps found in {}",
+        dir.display()
+    );
+}
