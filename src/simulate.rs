@@ -9,8 +9,9 @@ use crate::metrics::{metrics_grid, BeatContext, Metrics};
 use crate::model::params::{ValveId, ValveLaw};
 use crate::model::repair::{RepairError, RepairOutcome};
 use crate::model::state::{blood_volume_ml, valve_flow, valve_opening};
-use crate::model::{Circuit, ModelParams, State};
+use crate::model::{Circuit, ModelParams, State, N_STATE};
 use crate::scenario::Scenario;
+use crate::solver::broyden::{Broyden, Jacobian};
 use crate::solver::steady::with_blood_volume;
 use crate::solver::{
     run_to_steady_state, SolverError, SolverStats, SteadyState, SteadyStateSettings,
@@ -28,8 +29,13 @@ pub struct Simulation {
     /// Steady-state searches run: 1, or more while the outer loops (a dynamic orifice's gain,
     /// the baroreflex) settled.
     pub searches: u32,
-    /// Where the outer loops ended: a neighbouring run starts them there.
+    /// Where a neighbouring run starts its outer loops: where these ended, moved by one Newton
+    /// step for the residuals left within tolerance, and the Jacobian estimate.
     pub outer: OuterGuess,
+    /// Where a neighbouring run starts its search: the steady state moved along with the outer
+    /// loops' last Newton step (`outer`), so that the two stay consistent; the steady state
+    /// itself without outer loops.
+    pub next_start: State,
 }
 
 /// Starting values of the outer loops of [`Simulation`]: a neighbouring point's settled
@@ -41,7 +47,16 @@ pub struct OuterGuess {
     pub sensed_map_mmhg: Option<f64>,
     /// The dynamic orifice's gain.
     pub leak_gain: Option<f64>,
+    /// The outer loops' Jacobian estimate (see [`OuterLoops`]): the neighbour's makes the first
+    /// correction a Newton step.
+    pub jacobian: Option<Jacobian>,
+    /// How the steady state moves with the outer loops' unknowns (see [`OuterLoops`]).
+    pub state_slope: Option<StateSlope>,
 }
+
+/// ∂(steady state)/∂uⱼ for the outer loops' unknowns u (in their tolerance units): column j
+/// is the state's change per unit of uⱼ.
+pub type StateSlope = [State; 2];
 
 /// Whether a run calibrates a dynamic regurgitant orifice to its `eroa_cm2`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,42 +79,146 @@ pub const REFLEX_TOL_MMHG: f64 = 5e-3;
 /// steady-state searches.
 pub const OUTER_MAX_SEARCHES: u32 = 20;
 
-/// The baroreflex's fixed point: the sensed mean aortic pressure `m` such that the beat run
-/// with the effectors of `m` has mean pressure `m`. The residual MAP(m) − m falls steeply with
-/// `m` (slope −(1 + loop gain)), so secant steps converge in a few searches.
-#[derive(Debug, Clone, Copy)]
-struct SensedPressure {
-    current: f64,
-    previous: Option<(f64, f64)>,
+/// The outer loops as one root-finding problem in the unknowns u = (sensed mean aortic pressure
+/// m, ln of the orifice's gain), each in units of its tolerance, with the residuals R = (MAP(m)
+/// − m, ln(measured / target EROA)), also in tolerances: Broyden steps ([`Broyden`]) from a
+/// Jacobian estimate. Without a neighbour's estimate, [`DEFAULT_OUTER_JACOBIAN`]: the first
+/// step moves the pressure half way (as for a loop gain of 1) and scales the gain by target /
+/// measured EROA (the measured EROA is nearly proportional to the gain); the secants of later
+/// searches then find the reflex's steep slope, −(1 + loop gain), and the coupling of the two.
+///
+/// Each search after the first starts from the last converged state moved by the state's
+/// slope times the outer step (a secant estimate, also handed on to neighbours): the steady
+/// state moves with the outer unknowns (the reflex's venous volume alone shifts ≈ 60 mL per
+/// mmHg), and a search started where it will end needs fewer beats.
+struct OuterLoops {
+    broyden: Broyden,
+    state_slope: Option<StateSlope>,
+    /// Unknowns (scaled) and steady state of the last search.
+    last: Option<([f64; 2], State)>,
 }
 
-impl SensedPressure {
-    fn new(set_point_mmhg: f64) -> Self {
+/// See [`OuterLoops`].
+pub const DEFAULT_OUTER_JACOBIAN: Jacobian = [[-2.0, 0.0], [0.0, 1.0]];
+
+/// Largest change of ln(gain) in one outer step, ln 5: the gain moves by at most a factor 5.
+const MAX_LN_GAIN_STEP: f64 = 1.6094379124341003;
+
+/// A Jacobian estimate the outer loops keep: the reflex's residual falls with the sensed
+/// pressure (slope −(1 + loop gain) ≤ −1, −0.5 allowing for noise), the measured EROA rises with the gain
+/// (≈ proportionally), and the pair is far from singular.
+fn admissible_outer(j: &Jacobian) -> bool {
+    let det = j[0][0] * j[1][1] - j[0][1] * j[1][0];
+    j[0][0] < -0.5 && (0.2..5.0).contains(&j[1][1]) && det < -0.25 * (j[0][0] * j[1][1]).abs()
+}
+
+impl OuterLoops {
+    fn new(guess: &OuterGuess) -> Self {
+        let jacobian = guess
+            .jacobian
+            .filter(admissible_outer)
+            .unwrap_or(DEFAULT_OUTER_JACOBIAN);
         Self {
-            current: set_point_mmhg,
-            previous: None,
+            broyden: Broyden::new(jacobian, admissible_outer),
+            state_slope: guess.state_slope,
+            last: None,
         }
     }
 
-    fn current(&self) -> f64 {
-        self.current
+    /// Unknowns, residuals and which loops take part, in tolerance units.
+    fn scaled(
+        sensed_mmhg: Option<f64>,
+        map_mmhg: f64,
+        gain: f64,
+        leak_ratio: Option<f64>,
+    ) -> ([f64; 2], [f64; 2], [bool; 2]) {
+        (
+            [
+                sensed_mmhg.unwrap_or(0.0) / REFLEX_TOL_MMHG,
+                gain.ln() / LEAK_CALIBRATION_TOL,
+            ],
+            [
+                sensed_mmhg.map_or(0.0, |m| (map_mmhg - m) / REFLEX_TOL_MMHG),
+                leak_ratio.map_or(0.0, |r| -r.ln() / LEAK_CALIBRATION_TOL),
+            ],
+            [sensed_mmhg.is_some(), leak_ratio.is_some()],
+        )
     }
 
-    /// Record the beat's mean pressure for the current sensed pressure; true when they agree,
-    /// else move to the next guess.
-    fn observe(&mut self, map_mmhg: f64) -> bool {
-        let (m, r) = (self.current, map_mmhg - self.current);
-        if r.abs() < REFLEX_TOL_MMHG {
-            return true;
-        }
-        self.current = match self.previous {
-            // First step: half way, as for a loop gain of 1.
-            None => m + 0.5 * r,
-            Some((m0, r0)) if r != r0 => m - r * (m - m0) / (r - r0),
-            Some(_) => m + 0.5 * r,
+    /// The next sensed pressure and gain after a search that measured `map_mmhg` and, for a
+    /// calibrated orifice with a jet, `leak_ratio` = target / measured EROA, and the next
+    /// search's start predicted from the search's steady state `state`.
+    fn next(
+        &mut self,
+        sensed_mmhg: Option<f64>,
+        map_mmhg: f64,
+        gain: f64,
+        leak_ratio: Option<f64>,
+        state: &State,
+    ) -> (Option<f64>, f64, State) {
+        let (u, r, active) = Self::scaled(sensed_mmhg, map_mmhg, gain, leak_ratio);
+        self.learn_slope(u, state, active);
+        let next = self.broyden.step(u, r, active).unwrap_or_else(|| {
+            // Not finite (a residual that is not): start over from the default estimate, or
+            // stay (the search then repeats until the outer loops give up).
+            self.broyden = Broyden::new(DEFAULT_OUTER_JACOBIAN, admissible_outer);
+            self.broyden.step(u, r, active).unwrap_or(u)
+        });
+        let sensed = sensed_mmhg.map(|_| next[0] * REFLEX_TOL_MMHG);
+        let ln_step = if active[1] {
+            (next[1] * LEAK_CALIBRATION_TOL - gain.ln()).clamp(-MAX_LN_GAIN_STEP, MAX_LN_GAIN_STEP)
+        } else {
+            0.0
         };
-        self.previous = Some((m, r));
-        false
+        let gain_next = gain * ln_step.exp();
+        let (u_next, _, _) = Self::scaled(sensed, map_mmhg, gain_next, leak_ratio);
+        (sensed, gain_next, self.predict(state, u, u_next, active))
+    }
+
+    /// Secant update of the state's slope from the last search to this one (Broyden's rank-one
+    /// update on the active unknowns).
+    fn learn_slope(&mut self, u: [f64; 2], state: &State, active: [bool; 2]) {
+        if let Some((u0, x0)) = self.last {
+            let du: [f64; 2] = std::array::from_fn(|j| if active[j] { u[j] - u0[j] } else { 0.0 });
+            let du2 = du[0] * du[0] + du[1] * du[1];
+            if du2 > 0.0 {
+                let mut slope = self.state_slope.unwrap_or([[0.0; N_STATE]; 2]);
+                for i in 0..N_STATE {
+                    let miss = state[i] - x0[i] - (slope[0][i] * du[0] + slope[1][i] * du[1]);
+                    for (j, column) in slope.iter_mut().enumerate() {
+                        column[i] += miss * du[j] / du2;
+                    }
+                }
+                if slope.iter().flatten().all(|v| v.is_finite()) {
+                    self.state_slope = Some(slope);
+                }
+            }
+        }
+        self.last = Some((u, *state));
+    }
+
+    /// `state` moved by the slope times the step from `u` to `u_next`; `state` itself without a
+    /// slope, or if a chamber volume would not stay positive. Valve openings stay in [0, 1].
+    fn predict(&self, state: &State, u: [f64; 2], u_next: [f64; 2], active: [bool; 2]) -> State {
+        let Some(slope) = &self.state_slope else {
+            return *state;
+        };
+        let du: [f64; 2] = std::array::from_fn(|j| if active[j] { u_next[j] - u[j] } else { 0.0 });
+        let mut y: State =
+            std::array::from_fn(|i| state[i] + slope[0][i] * du[0] + slope[1][i] * du[1]);
+        for id in ValveId::ALL {
+            let z = &mut y[valve_opening(id)];
+            *z = z.clamp(0.0, 1.0);
+        }
+        if y[..4].iter().all(|v| *v > 0.0 && v.is_finite()) && y.iter().all(|v| v.is_finite()) {
+            y
+        } else {
+            *state
+        }
+    }
+
+    fn jacobian(&self) -> Jacobian {
+        self.broyden.jacobian()
     }
 }
 
@@ -179,12 +298,13 @@ impl Simulation {
         })
     }
 
-    /// The steady state of `params` from `start`, with two outer loops solved together, each
-    /// search warm-started from the last converged state:
-    /// - a dynamic orifice with [`LeakGain::Calibrate`]: the gain is scaled by target /
-    ///   measured EROA (the measured EROA is nearly proportional to the gain);
-    /// - a baroreflex: the sensed mean aortic pressure that sets the effectors is moved
-    ///   (secant steps) until it equals the pressure the beat produces.
+    /// The steady state of `params` from `start`, with two outer loops solved together
+    /// ([`OuterLoops`]: Broyden steps on both at once), each search warm-started from the last
+    /// converged state:
+    /// - a dynamic orifice with [`LeakGain::Calibrate`]: the gain is moved until the measured
+    ///   EROA is `eroa_cm2`;
+    /// - a baroreflex: the sensed mean aortic pressure that sets the effectors is moved until
+    ///   it equals the pressure the beat produces.
     fn solve(
         mut params: ModelParams,
         start: State,
@@ -204,45 +324,54 @@ impl Simulation {
             o.leak_gain = gain;
         }
         let reflex = params.reflex;
-        let mut sensed =
-            reflex.map(|r| SensedPressure::new(guess.sensed_map_mmhg.unwrap_or(r.set_point_mmhg)));
+        let mut sensed = reflex.map(|r| guess.sensed_map_mmhg.unwrap_or(r.set_point_mmhg));
+        let mut outer = OuterLoops::new(&guess);
+        // Without a reflex, every search keeps the start's blood volume.
+        let blood_ml = blood_volume_ml(&start, &params.circulation);
         let mut start = start;
         let mut beats = 0;
         let mut stats = SolverStats::default();
         for searches in 1.. {
-            let (run_params, volume_ml) = match (&reflex, &sensed) {
-                (Some(r), Some(s)) => {
-                    let state = r.apply(&params, s.current());
+            let (run_params, volume_ml) = match (&reflex, sensed) {
+                (Some(r), Some(m)) => {
+                    let state = r.apply(&params, m);
                     (state.params, Some(state.blood_volume_ml))
                 }
                 _ => (params.clone(), None),
             };
             let circuit = Circuit::new(run_params);
-            if let Some(total_ml) = volume_ml {
-                start = with_blood_volume(start, circuit.circulation(), total_ml);
-            }
+            start = with_blood_volume(start, circuit.circulation(), volume_ml.unwrap_or(blood_ml));
             let steady = search(&circuit, start)?;
             beats += steady.beats;
             stats = stats.plus(&steady.stats);
             let mut measured = Self::measure(circuit, steady, searches);
-            measured.outer = OuterGuess {
-                sensed_map_mmhg: sensed.map(|s| s.current()),
-                leak_gain: target.and(params.mitral_orifice().map(|o| o.leak_gain)),
-            };
+            let gain = params.mitral_orifice().map_or(1.0, |o| o.leak_gain);
+            let map_mmhg = measured.metrics.aortic_pressure_mean_mmhg;
             // No jet to measure (a leak below detection, e.g. a direct clip's tiny residual
             // EROA): nothing to calibrate against, the gain stays.
             let leak_ratio = target
                 .filter(|_| measured.metrics.eroa_cm2 > 0.0)
                 .map(|t| t / measured.metrics.eroa_cm2);
             let leak_done = leak_ratio.is_none_or(|r| (r - 1.0).abs() < LEAK_CALIBRATION_TOL);
-            let reflex_done = sensed
-                .as_mut()
-                .is_none_or(|s| s.observe(measured.metrics.aortic_pressure_mean_mmhg));
-            if leak_done && reflex_done && searches == 1 {
-                return Ok(measured);
-            }
+            let reflex_done = sensed.is_none_or(|m| (map_mmhg - m).abs() < REFLEX_TOL_MMHG);
             let done = leak_done && reflex_done;
             if done || !measured.steady.converged || searches >= OUTER_MAX_SEARCHES {
+                // A neighbour starts from this run's best estimate of the root: the values
+                // used, corrected by one Newton step for what is left of the residuals (within
+                // tolerance, but not zero), so that the tolerance's slack does not accumulate
+                // along a chain of warm starts.
+                let (next_sensed, next_gain, next_start) =
+                    outer.next(sensed, map_mmhg, gain, leak_ratio, &measured.steady.state);
+                measured.outer = OuterGuess {
+                    sensed_map_mmhg: next_sensed,
+                    leak_gain: target.map(|_| next_gain),
+                    jacobian: Some(outer.jacobian()),
+                    state_slope: outer.state_slope,
+                };
+                measured.next_start = next_start;
+                if searches == 1 && done {
+                    return Ok(measured);
+                }
                 // The beat is the last search's; what changes is the count of all searches'
                 // work and, outside tolerance, the verdict — no need to measure it again.
                 let mut ended = measured;
@@ -253,12 +382,13 @@ impl Simulation {
                 ended.metrics.converged = ended.steady.converged;
                 return Ok(ended);
             }
-            if let (Some(ratio), Some(ValveLaw::Orifice(o))) =
-                (leak_ratio, params.valves.get_mut(ValveId::Mitral as usize))
-            {
-                o.leak_gain *= ratio.clamp(0.2, 5.0);
+            let (next_sensed, next_gain, next_start) =
+                outer.next(sensed, map_mmhg, gain, leak_ratio, &measured.steady.state);
+            sensed = next_sensed;
+            if let Some(ValveLaw::Orifice(o)) = params.valves.get_mut(ValveId::Mitral as usize) {
+                o.leak_gain = next_gain;
             }
-            start = measured.steady.state;
+            start = next_start;
         }
         unreachable!("the loop returns")
     }
@@ -278,6 +408,7 @@ impl Simulation {
         );
         Self {
             circuit,
+            next_start: steady.state,
             steady,
             metrics,
             searches,
@@ -531,8 +662,8 @@ impl Comparison {
     /// The converged states, to warm-start a neighbouring point.
     pub fn warm_start(&self) -> WarmStart {
         WarmStart {
-            pre: self.pre.steady.state,
-            post: self.post.as_ref().map(|p| p.sim.steady.state),
+            pre: self.pre.next_start,
+            post: self.post.as_ref().map(|p| p.sim.next_start),
             pre_outer: self.pre.outer,
             post_outer: self
                 .post

@@ -508,6 +508,11 @@ fn accelerated_points_agree_with_plain_ones_within_the_tolerance() {
         beats(&a),
         beats(&b)
     );
+    // Both searches stop within the steady-state criterion (volumes to ≈ 0.02 mL) and with the
+    // orifice's gain calibrated to LEAK_CALIBRATION_TOL of the EROA, each on its own side of
+    // it: the regurgitant volume, and what it loads, may differ by up to twice that, relative
+    // (measured: 8.4e-4 relative, pre-clip regurgitant volume, 2026-11-29).
+    let leak_band = 2.0 * mitralsim::simulate::LEAK_CALIBRATION_TOL;
     for key in [
         "regurgitant_volume_ml",
         "lv_edv_ml",
@@ -517,7 +522,10 @@ fn accelerated_points_agree_with_plain_ones_within_the_tolerance() {
             let col = format!("{state}_{key}");
             for (x, y) in column(&a, &col).iter().zip(column(&b, &col)) {
                 let (x, y): (f64, f64) = (x.parse().unwrap(), y.parse().unwrap());
-                assert!((x - y).abs() < 0.02, "{col}: {x} vs {y}");
+                assert!(
+                    (x - y).abs() < 0.02 + leak_band * y.abs(),
+                    "{col}: {x} vs {y}"
+                );
             }
         }
     }

@@ -76,7 +76,7 @@ impl SecantMemory {
 }
 
 /// Gaussian elimination with partial pivoting on the leading k×k block.
-fn solve_small<const M: usize>(
+pub(crate) fn solve_small<const M: usize>(
     a: &mut [[f64; M]; M],
     b: &mut [f64; M],
     k: usize,

@@ -10,6 +10,7 @@
 
 pub mod accelerated;
 pub mod anderson;
+pub mod broyden;
 pub mod dense_beat;
 pub mod dopri5;
 pub mod progress;

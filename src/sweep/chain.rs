@@ -16,6 +16,7 @@ use super::spec::{describe, Convergence, SweepSpec};
 use crate::model::state::Q_VEN_PUL;
 use crate::model::State;
 use crate::simulate::{ChainMemory, Comparison, OuterGuess, RunError, WarmStart};
+use crate::solver::anderson::solve_small;
 
 /// The points of chunk `chunk` of a sweep of `points` points in chunks of `chunk_points`.
 pub fn chunk_range(chunk: u64, points: u64, chunk_points: u64) -> std::ops::Range<u64> {
@@ -182,6 +183,17 @@ struct Chain {
     first: Option<WarmStart>,
 }
 
+/// Off a line, the predictor fits an affine function of the axes to this many nearest points
+/// per unknown of the fit (axes + 1): twice as many as the fit needs, so that one point placed
+/// badly (or a neighbour that stopped elsewhere within tolerance) does not steer it.
+const FIT_POINTS_PER_AXIS: usize = 2;
+/// Unknowns of that fit at most (numeric axes + 1); with more axes, the nearest point.
+const MAX_FIT_UNKNOWNS: usize = 9;
+/// The fit is used only if its weights add up in absolute value to at most this (1 for an
+/// interpolation inside the points; more, the further it extrapolates and amplifies their
+/// scatter).
+const MAX_FIT_WEIGHT: f64 = 3.0;
+
 /// Largest extrapolation ratio of the predictor (the step to the new point over the last step).
 const MAX_PREDICTOR_RATIO: f64 = 2.0;
 
@@ -203,9 +215,8 @@ impl Chain {
 
     /// Where to start the point at `coords`: if the last points and this one lie on one line,
     /// in order and evenly enough spaced (a grid row, see [`line_positions`]), the polynomial
-    /// extrapolation (Lagrange) of their converged states; otherwise the states of the nearest
-    /// converged point (at a grid row's wrap, the point one row back; in an LHS or Sobol' design,
-    /// the closest sample so far).
+    /// extrapolation (Lagrange) of their converged states; otherwise a local affine fit to the
+    /// nearest converged points ([`Chain::local_fit`]), or the states of the nearest one.
     fn predict(&self, coords: &[Coord]) -> Option<WarmStart> {
         if self.done.is_empty() {
             return self.first.clone();
@@ -218,34 +229,89 @@ impl Chain {
         let positions: Vec<&[Coord]> = tail.iter().map(|(c, _)| c.as_slice()).collect();
         let s = line_positions(&positions, coords);
         if s.len() < 2 {
-            return Some(self.nearest(coords).clone());
+            return Some(
+                self.local_fit(coords)
+                    .unwrap_or_else(|| self.nearest(coords).clone()),
+            );
         }
-        let used = &tail[tail.len() - s.len()..];
-        let weights = lagrange_weights_at_zero(&s);
-        let newest = &used[used.len() - 1].1;
-        let pre = extrapolate(used.iter().map(|(_, w)| &w.pre), &weights, &newest.pre);
-        let post = match &newest.post {
-            Some(b) if used.iter().all(|(_, w)| w.post.is_some()) => Some(extrapolate(
-                used.iter().filter_map(|(_, w)| w.post.as_ref()),
-                &weights,
-                b,
-            )),
-            b => *b,
-        };
-        let outer = |pick: fn(&WarmStart) -> OuterGuess| OuterGuess {
-            sensed_map_mmhg: extrapolate_scalar(
-                used.iter().map(|(_, w)| pick(w).sensed_map_mmhg),
-                &weights,
-            ),
-            leak_gain: extrapolate_scalar(used.iter().map(|(_, w)| pick(w).leak_gain), &weights)
-                .filter(|g| *g > 0.0),
-        };
-        Some(WarmStart {
-            pre,
-            post,
-            pre_outer: outer(|w| w.pre_outer),
-            post_outer: outer(|w| w.post_outer),
-        })
+        let used: Vec<&WarmStart> = tail[tail.len() - s.len()..]
+            .iter()
+            .map(|(_, w)| w)
+            .collect();
+        Some(combine(&used, &lagrange_weights_at_zero(&s)))
+    }
+
+    /// Off a line (a scattered design, a grid row's wrap): the affine least-squares fit of the
+    /// converged states (and outer-loop values) of the nearest [`FIT_POINTS_PER_AXIS`]·(axes + 1)
+    /// points with the same words, evaluated at `coords` — exact to first order in the distance
+    /// where the nearest point alone is exact to zeroth order. `None` (use the nearest point)
+    /// if there are too few such points, too many axes, or the fit would extrapolate far
+    /// (weights adding up in absolute value to more than [`MAX_FIT_WEIGHT`]).
+    fn local_fit(&self, coords: &[Coord]) -> Option<WarmStart> {
+        let numeric: Vec<usize> = (0..coords.len())
+            .filter(|&i| matches!(coords[i], Coord::Num(_)))
+            .collect();
+        let unknowns = numeric.len() + 1;
+        if numeric.is_empty() || unknowns > MAX_FIT_UNKNOWNS {
+            return None;
+        }
+        // Nearest first; among equally near ones, the latest.
+        let mut near: Vec<(f64, &(Vec<Coord>, WarmStart))> = self
+            .done
+            .iter()
+            .rev()
+            .filter_map(|p| squared_distance(&p.0, coords).map(|d| (d, p)))
+            .collect();
+        let wanted = FIT_POINTS_PER_AXIS * unknowns;
+        if near.len() < wanted {
+            return None;
+        }
+        near.sort_by(|a, b| a.0.total_cmp(&b.0));
+        near.truncate(wanted);
+        // Rows (1, offsets from the new point); weights w = X·(XᵀX)⁻¹·e₁, so that Σ wᵢ·yᵢ is
+        // the fit's value at the new point.
+        let rows: Vec<[f64; MAX_FIT_UNKNOWNS]> = near
+            .iter()
+            .map(|(_, (c, _))| {
+                let mut row = [0.0; MAX_FIT_UNKNOWNS];
+                row[0] = 1.0;
+                for (k, &i) in numeric.iter().enumerate() {
+                    if let (Coord::Num(a), Coord::Num(b)) = (&c[i], &coords[i]) {
+                        row[k + 1] = a - b;
+                    }
+                }
+                row
+            })
+            .collect();
+        let mut normal = [[0.0; MAX_FIT_UNKNOWNS]; MAX_FIT_UNKNOWNS];
+        for row in &rows {
+            for p in 0..unknowns {
+                for q in 0..unknowns {
+                    normal[p][q] += row[p] * row[q];
+                }
+            }
+        }
+        // A small ridge on the slopes: along a direction the points do not span (a grid
+        // row's points are collinear) the fit is flat instead of singular.
+        let ridge = 1e-6 * (1..unknowns).map(|p| normal[p][p]).fold(0.0, f64::max);
+        for (p, row) in normal.iter_mut().enumerate().take(unknowns).skip(1) {
+            row[p] += ridge;
+        }
+        let mut e1 = [0.0; MAX_FIT_UNKNOWNS];
+        e1[0] = 1.0;
+        let z = solve_small(&mut normal, &mut e1, unknowns)?;
+        let weights: Vec<f64> = rows
+            .iter()
+            .map(|row| (0..unknowns).map(|p| row[p] * z[p]).sum())
+            .collect();
+        let spread: f64 = weights.iter().map(|w| w.abs()).sum();
+        if !spread.is_finite() || spread > MAX_FIT_WEIGHT {
+            return None;
+        }
+        // The nearest point last: its valve states, post state and Jacobian are kept.
+        let points: Vec<&WarmStart> = near.iter().rev().map(|(_, (_, w))| w).collect();
+        let weights: Vec<f64> = weights.into_iter().rev().collect();
+        Some(combine(&points, &weights))
     }
 
     /// The converged states nearest to `coords` among points with the same words (the latest
@@ -333,6 +399,38 @@ fn lagrange_weights_at_zero(s: &[f64]) -> Vec<f64> {
                 .product()
         })
         .collect()
+}
+
+/// The warm start `Σ wᵢ·pointsᵢ` (oldest first; the last point is the newest or nearest): states
+/// by [`extrapolate`], outer-loop values likewise, the post-clip state only if every point has
+/// one (else the last point's), the outer loops' Jacobian estimate of the last point.
+fn combine(points: &[&WarmStart], weights: &[f64]) -> WarmStart {
+    let last = points[points.len() - 1];
+    let pre = extrapolate(points.iter().map(|w| &w.pre), weights, &last.pre);
+    let post = match &last.post {
+        Some(b) if points.iter().all(|w| w.post.is_some()) => Some(extrapolate(
+            points.iter().filter_map(|w| w.post.as_ref()),
+            weights,
+            b,
+        )),
+        b => *b,
+    };
+    let outer = |pick: fn(&WarmStart) -> OuterGuess| OuterGuess {
+        sensed_map_mmhg: extrapolate_scalar(
+            points.iter().map(|w| pick(w).sensed_map_mmhg),
+            weights,
+        ),
+        leak_gain: extrapolate_scalar(points.iter().map(|w| pick(w).leak_gain), weights)
+            .filter(|g| *g > 0.0),
+        jacobian: pick(last).jacobian,
+        state_slope: pick(last).state_slope,
+    };
+    WarmStart {
+        pre,
+        post,
+        pre_outer: outer(|w| w.pre_outer),
+        post_outer: outer(|w| w.post_outer),
+    }
 }
 
 /// `Σ wᵢ·xᵢ` of an outer loop's settled values; `None` if a point lacks one.
