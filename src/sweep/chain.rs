@@ -515,6 +515,58 @@ mod tests {
         assert_eq!(line_positions(&prev, &w(2.0, "diode")), vec![-2.0, -1.0]);
     }
 
+    /// Off a line, the start is the local affine fit: exact for states that are an affine
+    /// function of the coordinates, where the nearest point alone is off by its distance.
+    #[test]
+    fn a_scattered_point_starts_from_the_affine_fit_of_its_neighbours() {
+        let affine = |c: &[f64]| -> WarmStart {
+            let pre: State = std::array::from_fn(|i| {
+                100.0 + i as f64 + 3.0 * c[0] - 2.0 * c[1] + 0.5 * (i as f64) * c[2]
+            });
+            WarmStart {
+                pre,
+                post: None,
+                pre_outer: OuterGuess {
+                    sensed_map_mmhg: Some(90.0 + c[0] - c[2]),
+                    ..OuterGuess::default()
+                },
+                post_outer: OuterGuess::default(),
+            }
+        };
+        // A scattered 3-axis design (a fixed pseudo-random sequence in the unit cube).
+        let points: Vec<[f64; 3]> = (1..=20)
+            .map(|k| {
+                let k = k as f64;
+                [
+                    (k * 0.618034) % 1.0,
+                    (k * 0.414214) % 1.0,
+                    (k * 0.732051) % 1.0,
+                ]
+            })
+            .collect();
+        let mut chain = Chain::new(None);
+        for p in &points {
+            chain.push(nums(p), affine(p));
+        }
+        let new = [0.5, 0.45, 0.55];
+        let predicted = chain.predict(&nums(&new)).expect("a prediction");
+        let exact = affine(&new);
+        // Exact but for the ridge's pull on the slopes (1e-6 relative).
+        for i in 0..=Q_VEN_PUL {
+            assert!(
+                (predicted.pre[i] - exact.pre[i]).abs() < 1e-5,
+                "{i}: {} vs {}",
+                predicted.pre[i],
+                exact.pre[i]
+            );
+        }
+        let m = predicted.pre_outer.sensed_map_mmhg.expect("extrapolated");
+        assert!((m - exact.pre_outer.sensed_map_mmhg.unwrap()).abs() < 1e-5);
+        // The nearest point alone would have been off.
+        let nearest = chain.nearest(&nums(&new));
+        assert!((nearest.pre[0] - exact.pre[0]).abs() > 1e-3);
+    }
+
     #[test]
     fn lagrange_weights_reproduce_polynomials() {
         for s in [
