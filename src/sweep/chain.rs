@@ -3,8 +3,8 @@
 //! Why chains: neighbouring points have nearly the same periodic steady state and nearly the
 //! same beat-to-beat map, so a point started from a neighbour's converged states — along a line
 //! of equally spaced (or proportionally spaced) points, the linear extrapolation of its two
-//! predecessors; elsewhere the nearest point computed so far — with the predecessor's secant
-//! memory needs a few beats instead of tens. Why per chunk: a chunk's first point always starts from the same seed — the converged
+//! predecessors; elsewhere an affine fit to the nearest points computed so far — with the
+//! predecessor's secant memory needs a few beats instead of tens. Why per chunk: a chunk's first point always starts from the same seed — the converged
 //! states (and secant memory) of the base scenario, computed once before the sweep — so a chunk's
 //! results depend only on the chunk, never on which thread, shard or resumed run computes it:
 //! results are bit for bit the same whatever `--jobs`, `--shard` or `--resume`.
