@@ -38,19 +38,20 @@ pub struct Simulation {
     pub next_start: State,
 }
 
-/// Starting values of the outer loops of [`Simulation`]: a neighbouring point's settled
-/// values put the first search next to the answer (a sweep's warm start). `None`: the
-/// scenario's own (the reflex's set point, the orifice's gain).
+/// Starting values of the outer loops of [`Simulation`]: a neighbouring point's values (where
+/// its loops ended, moved by one Newton step) put the first search next to the answer (a
+/// sweep's warm start). `None`: the scenario's own (the reflex's set point, the orifice's
+/// gain), the default Jacobian estimate, no state slope.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct OuterGuess {
     /// The baroreflex's sensed mean aortic pressure (mmHg).
     pub sensed_map_mmhg: Option<f64>,
     /// The dynamic orifice's gain.
     pub leak_gain: Option<f64>,
-    /// The outer loops' Jacobian estimate (see [`OuterLoops`]): the neighbour's makes the first
-    /// correction a Newton step.
+    /// The outer loops' Jacobian estimate (Broyden's, in tolerance units of the sensed
+    /// pressure and ln gain): the neighbour's makes the first correction a Newton step.
     pub jacobian: Option<Jacobian>,
-    /// How the steady state moves with the outer loops' unknowns (see [`OuterLoops`]).
+    /// How the steady state moves with the outer loops' unknowns.
     pub state_slope: Option<StateSlope>,
 }
 
@@ -99,7 +100,7 @@ struct OuterLoops {
 }
 
 /// See [`OuterLoops`].
-pub const DEFAULT_OUTER_JACOBIAN: Jacobian = [[-2.0, 0.0], [0.0, 1.0]];
+const DEFAULT_OUTER_JACOBIAN: Jacobian = [[-2.0, 0.0], [0.0, 1.0]];
 
 /// Largest change of ln(gain) in one outer step, ln 5: the gain moves by at most a factor 5.
 const MAX_LN_GAIN_STEP: f64 = 1.6094379124341003;
