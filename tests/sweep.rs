@@ -5,31 +5,11 @@
 
 mod common;
 
-use assert_cmd::Command;
+use common::sweeps::{fixture, manifest, merge, mitralsim, sorted_rows, sweep_file};
 use predicates::prelude::*;
 use std::fs;
 use std::path::{Path, PathBuf};
 use tempfile::TempDir;
-
-fn fixture(relative: &str) -> PathBuf {
-    common::repo_path(&format!("tests/fixtures/sweeps/{relative}"))
-}
-
-fn mitralsim() -> Command {
-    Command::cargo_bin("mitralsim").expect("binary")
-}
-
-/// Write a sweep file `name` in `dir` over the base scenario fixture `base`, with `body` after
-/// the header.
-fn sweep_file(dir: &Path, name: &str, base: &str, body: &str) -> PathBuf {
-    let path = dir.join(name);
-    let text = format!(
-        "version = 1\nscenario = '{}'\n{body}",
-        fixture(base).display()
-    );
-    fs::write(&path, text).expect("sweep file");
-    path
-}
 
 /// 5 heart rates × 8 EROAs = 40 points in chunks of 16: three chunks, the last one short.
 const GRID_40: &str = "mode = \"grid\"\nchunk_points = 16\n\
@@ -51,20 +31,6 @@ fn sweep(file: &Path, out: &Path, args: &[&str], code: i32) -> PathBuf {
 
 fn results(dir: &Path) -> String {
     fs::read_to_string(dir.join("results.csv")).expect("results.csv")
-}
-
-/// Header and the rows sorted by index.
-fn sorted_rows(text: &str) -> (String, Vec<String>) {
-    let mut lines = text.lines();
-    let header = lines.next().expect("header").to_owned();
-    let mut rows: Vec<String> = lines.map(str::to_owned).collect();
-    rows.sort_by_key(|r| r.split(',').next().unwrap().parse::<u64>().expect("index"));
-    (header, rows)
-}
-
-fn manifest(dir: &Path) -> serde_json::Value {
-    serde_json::from_str(&fs::read_to_string(dir.join("sweep.json")).expect("sweep.json"))
-        .expect("JSON")
 }
 
 /// Column `name` of every row (by index order).
@@ -147,12 +113,7 @@ fn merged_shards_equal_the_unsharded_run() {
     assert_eq!(manifest(&shards[1])["shard_points"], 16);
     assert_eq!(manifest(&shards[2])["shard_points"], 8);
     let merged = tmp.path().join("merged");
-    mitralsim()
-        .arg("merge")
-        .args(&shards)
-        .arg("--out")
-        .arg(&merged)
-        .assert()
+    merge(&shards, &merged)
         .success()
         .stdout(predicate::str::contains("40 points"));
     let (h, rows) = sorted_rows(&results(&whole));
@@ -753,12 +714,7 @@ fn saltelli_indices_are_the_same_bytes_whole_merged_and_resumed() {
         })
         .collect();
     let merged = tmp.path().join("merged");
-    mitralsim()
-        .arg("merge")
-        .args(&shards)
-        .arg("--out")
-        .arg(&merged)
-        .assert()
+    merge(&shards, &merged)
         .success()
         .stdout(predicate::str::contains("sensitivity indices"));
     assert_eq!(sensitivity(&merged), text);
@@ -852,7 +808,7 @@ fn every_example_sweep_file_is_valid() {
         if path.extension().is_some_and(|e| e == "toml") {
             let spec = mitralsim::sweep::spec::load(&path)
                 .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-            assert!(spec.points.len() >= 1, "{}", path.display());
+            assert!(!spec.points.is_empty(), "{}", path.display());
             checked += 1;
         }
     }

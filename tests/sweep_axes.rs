@@ -6,30 +6,11 @@
 
 mod common;
 
-use assert_cmd::Command;
+use common::sweeps::{fixture, manifest, merge, mitralsim, read, sweep_file};
 use predicates::prelude::*;
 use std::fs;
 use std::path::{Path, PathBuf};
 use tempfile::TempDir;
-
-fn fixture(relative: &str) -> PathBuf {
-    common::repo_path(&format!("tests/fixtures/sweeps/{relative}"))
-}
-
-fn mitralsim() -> Command {
-    Command::cargo_bin("mitralsim").expect("binary")
-}
-
-/// A sweep file `name` in `dir` over the base scenario fixture `base`, `body` after the header.
-fn sweep_file(dir: &Path, name: &str, base: &str, body: &str) -> PathBuf {
-    let path = dir.join(name);
-    let text = format!(
-        "version = 1\nscenario = '{}'\n{body}",
-        fixture(base).display()
-    );
-    fs::write(&path, text).expect("sweep file");
-    path
-}
 
 fn sweep(file: &Path, out: &Path, args: &[&str]) -> assert_cmd::assert::Assert {
     mitralsim()
@@ -41,18 +22,9 @@ fn sweep(file: &Path, out: &Path, args: &[&str]) -> assert_cmd::assert::Assert {
         .assert()
 }
 
-fn read(path: &Path) -> String {
-    fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-/// The header and the rows sorted by index.
-fn sorted_rows(dir: &Path) -> (String, Vec<String>) {
-    let text = read(&dir.join("results.csv"));
-    let mut lines = text.lines();
-    let header = lines.next().expect("header").to_owned();
-    let mut rows: Vec<String> = lines.map(str::to_owned).collect();
-    rows.sort_by_key(|r| r.split(',').next().unwrap().parse::<u64>().expect("index"));
-    (header, rows)
+/// The header and rows (sorted by index) of DIR/results.csv.
+fn rows_of(dir: &Path) -> (String, Vec<String>) {
+    common::sweeps::sorted_rows(&read(&dir.join("results.csv")))
 }
 
 /// The records of results.csv (CSV-parsed), by index.
@@ -62,10 +34,6 @@ fn records(dir: &Path) -> (csv::StringRecord, Vec<csv::StringRecord>) {
     let mut rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     rows.sort_by_key(|r| r[0].parse::<u64>().unwrap());
     (header, rows)
-}
-
-fn manifest(dir: &Path) -> serde_json::Value {
-    serde_json::from_str(&read(&dir.join("sweep.json"))).expect("JSON")
 }
 
 const CLIP_CONFIGURATIONS: &str = "convergence = \"plain\"\n\
@@ -141,14 +109,14 @@ fn a_clip_configuration_axis_runs_end_to_end() {
     );
     // --resume checks every kept row's cells against the design: a cut file is completed to
     // the same rows.
-    let whole = sorted_rows(&out);
+    let whole = rows_of(&out);
     let text = read(&out.join("results.csv"));
     let two_rows = text.match_indices('\n').nth(1).unwrap().0 + 1;
     fs::write(out.join("results.csv"), &text[..two_rows]).unwrap();
     sweep(&file, &out, &["--resume"]).success().stdout(
         predicate::str::contains("3 of 3 points").and(predicate::str::contains("(2 computed")),
     );
-    assert_eq!(sorted_rows(&out), whole);
+    assert_eq!(rows_of(&out), whole);
 }
 
 /// A direct clip needs `clip.model`, `clip.eroa_cm2` and `clip.area_cm2` together: swept over
@@ -217,7 +185,7 @@ fn a_comment_only_edit_resumes_and_a_changed_value_is_refused_by_name() {
     let file = sweep_file(tmp.path(), "s.toml", "base-noclip.toml", SMALL);
     let out = tmp.path().join("out");
     sweep(&file, &out, &[]).success();
-    let whole = sorted_rows(&out);
+    let whole = rows_of(&out);
     let m = manifest(&out);
     assert_eq!(m["sweep_id"].as_str().unwrap().len(), 64);
     assert_eq!(
@@ -255,7 +223,7 @@ fn a_comment_only_edit_resumes_and_a_changed_value_is_refused_by_name() {
     sweep(&edited, &out, &["--resume"])
         .success()
         .stdout(predicate::str::contains("(2 computed"));
-    assert_eq!(sorted_rows(&out), whole);
+    assert_eq!(rows_of(&out), whole);
     assert_eq!(manifest(&out)["sweep_id"], m["sweep_id"], "the same sweep");
     assert_ne!(manifest(&out)["sweep_sha256"], m["sweep_sha256"]);
     assert_eq!(
@@ -300,7 +268,7 @@ fn a_comment_only_edit_resumes_and_a_changed_value_is_refused_by_name() {
         .stderr(predicate::str::contains(
             "chunk_points differs: 3 here, 2 there",
         ));
-    assert_eq!(sorted_rows(&out), whole, "untouched");
+    assert_eq!(rows_of(&out), whole, "untouched");
 
     // A sweep.json of an earlier mitralsim (no identity) is refused, saying why.
     let path = out.join("sweep.json");
@@ -345,14 +313,8 @@ fn shards_of_files_differing_only_in_comments_merge() {
         })
         .collect();
     let merged = tmp.path().join("merged");
-    mitralsim()
-        .arg("merge")
-        .args(&shards)
-        .arg("--out")
-        .arg(&merged)
-        .assert()
-        .success();
-    assert_eq!(sorted_rows(&merged), sorted_rows(&whole));
+    merge(&shards, &merged).success();
+    assert_eq!(rows_of(&merged), rows_of(&whole));
     assert_eq!(read(&merged.join("sweep.toml")), read(&first));
     assert_eq!(
         read(&merged.join("scenario.resolved.toml")),

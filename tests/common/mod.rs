@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod images;
+pub mod sweeps;
 
 use mitralsim::metrics::Metrics;
 use mitralsim::scenario::{self, Scenario};
