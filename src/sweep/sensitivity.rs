@@ -68,10 +68,6 @@ impl Outputs {
         self.values.len() / (self.dims + 2)
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.values.is_empty()
-    }
-
     fn sample(&self, j: usize) -> &[f64] {
         let w = self.dims + 2;
         &self.values[j * w..(j + 1) * w]

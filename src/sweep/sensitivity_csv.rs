@@ -30,6 +30,10 @@ use crate::output::atomic::write_atomic;
 
 pub const SENSITIVITY_FILE: &str = "sensitivity.csv";
 
+/// Fewest base samples with values a metric's indices are estimated from (one gives a variance
+/// of two numbers and a bootstrap interval of one point).
+const MIN_USABLE_SAMPLES: usize = 2;
+
 /// Columns named `*_beats_to_steady_state` are left out (see the skip reason).
 const SOLVER_EFFORT: &str = "beats_to_steady_state";
 
@@ -269,9 +273,11 @@ impl Table {
                         first_half += usize::from(j < half);
                     }
                 }
-                if outputs.is_empty() {
+                if outputs.len() < MIN_USABLE_SAMPLES {
                     return Err(format!(
-                        "no base sample has a value at all its {} points",
+                        "{} base samples have a value at all their {} points: at least \
+                         {MIN_USABLE_SAMPLES} are needed for an estimate",
+                        outputs.len(),
                         dims + 2
                     ));
                 }
@@ -448,6 +454,41 @@ mod tests {
         assert!((s1 - 0.4564 / 3.0 / v).abs() < 1e-12, "{s1}");
         assert!((st - 0.721 / 3.0 / (2.0 * v)).abs() < 1e-12, "{st}");
         assert_eq!(note.convergence.half_samples, 2);
+    }
+
+    #[test]
+    fn a_metric_with_one_usable_base_sample_is_skipped_not_estimated() {
+        // Samples 1 and 3 have an error point, sample 2 a gap in `gappy` and `out`: one base
+        // sample (0) is left, whose "indices" would be a ratio of two numbers' spread.
+        let rows = [
+            "0,0.1,ok,,0.01,1,mild,5,3",
+            "1,0.9,ok,,0.81,2,mild,5,2",
+            "2,0.9,ok,,0.81,3,mild,5,2",
+            "3,0.3,ok,,0.09,3,mild,5,4",
+            "4,0.6,error,no,,,,,",
+            "5,0.6,ok,,0.36,5,mild,5,2",
+            "6,0.2,ok,,,6,mild,5,2",
+            "7,0.7,ok,,0.49,,mild,5,2",
+            "8,0.7,ok,,0.49,8,mild,5,2",
+            "9,0.5,ok,,0.25,9,mild,5,2",
+            "10,0.4,ok,,0.16,10,mild,5,2",
+            "11,0.4,error,no,,,,,",
+        ];
+        let (csv_rows, note) = table(&rows).unwrap().indices(1);
+        assert_eq!((note.base_samples, note.dropped_samples), (4, 2));
+        assert!(csv_rows.is_empty(), "{csv_rows:?}");
+        for metric in ["out", "gappy"] {
+            let reason = &note
+                .skipped
+                .iter()
+                .find(|s| s.metric == metric)
+                .unwrap()
+                .reason;
+            assert!(
+                reason.contains("at least 2 are needed"),
+                "{metric}: {reason}"
+            );
+        }
     }
 
     #[test]

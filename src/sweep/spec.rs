@@ -488,11 +488,22 @@ fn sampling(p: &mut Problems, raw: &RawSweep, mode: Mode) -> (u64, u64) {
             );
             0
         }
-        Some(s) if *s.get_ref() >= 1 => *s.get_ref() as u64,
+        Some(s) if *s.get_ref() >= min_samples(mode) => *s.get_ref() as u64,
         Some(s) => {
+            let why = match mode {
+                Mode::Saltelli => {
+                    " (base samples: indices and their intervals need several; 256 or more \
+                     for intervals of about ±0.15)"
+                }
+                _ => "",
+            };
             p.at(
                 Some(s.span()),
-                format!("samples = {}: must be at least 1", s.get_ref()),
+                format!(
+                    "samples = {}: must be at least {}{why}",
+                    s.get_ref(),
+                    min_samples(mode)
+                ),
             );
             0
         }
@@ -509,6 +520,15 @@ fn sampling(p: &mut Problems, raw: &RawSweep, mode: Mode) -> (u64, u64) {
         }
     };
     (samples, seed)
+}
+
+/// Fewest `samples` a design takes: a Saltelli design's indices are variances over its base
+/// samples, and a bootstrap interval of 2 or 3 samples says nothing.
+fn min_samples(mode: Mode) -> i64 {
+    match mode {
+        Mode::Saltelli => 4,
+        _ => 1,
+    }
 }
 
 /// One `[[axes]]` entry: its key and exactly one way of giving values that suits `mode`.
