@@ -398,3 +398,74 @@ fn a_value_whose_usable_combination_is_beyond_the_budget_is_left_to_the_points()
             .and(predicate::str::contains("axes[").not()),
     );
 }
+
+/// The clip-planning study of docs/gallery.md ("Clip planning"), scenarios/sweeps/clip-planning.toml,
+/// and what its captions say: no single clip reaches a 5 mmHg mean gradient, two XT clips do
+/// only in the strongest LV; one NT leaves moderate MR at the three largest EROAs in every LV;
+/// XTW and two XT never leave more than mild MR; more or wider clip tissue always leaves less
+/// regurgitation and a higher gradient.
+#[test]
+fn the_clip_planning_study_says_what_the_gallery_says() {
+    let tmp = TempDir::new().unwrap();
+    let out = tmp.path().join("out");
+    sweep(
+        &common::repo_path("scenarios/sweeps/clip-planning.toml"),
+        &out,
+        &[],
+    )
+    .success()
+    .stdout(predicate::str::contains(
+        "108 ok, 0 not converged, 0 errors",
+    ));
+    let (header, rows) = records(&out);
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let num = |r: &csv::StringRecord, name: &str| -> f64 { r[col(name)].parse().unwrap() };
+    let gradient = |r: &csv::StringRecord| num(r, "post_mitral_mean_gradient_mmhg");
+    let rvol = |r: &csv::StringRecord| num(r, "post_regurgitant_volume_ml");
+    let config = |r: &csv::StringRecord| {
+        let cell = &r[col("clip.clips")];
+        match (cell.matches("size").count(), cell) {
+            (2, _) => "two XT",
+            (_, c) if c.contains("\"NT\"") => "NT",
+            (_, c) if c.contains("\"XTW\"") => "XTW",
+            _ => "XT",
+        }
+    };
+    // Grid order: LV ea (3) × clip configuration (4) × EROA (9), the last fastest.
+    assert_eq!(rows.len(), 108);
+    for lv in 0..3 {
+        let strongest = lv == 2;
+        for k in 0..9 {
+            let at = |c: usize| &rows[lv * 36 + c * 9 + k];
+            let (nt, xt, xtw, two) = (at(0), at(1), at(2), at(3));
+            assert_eq!(
+                [config(nt), config(xt), config(xtw), config(two)],
+                ["NT", "XT", "XTW", "two XT"]
+            );
+            assert!(
+                rvol(two) < rvol(xtw) && rvol(xtw) < rvol(xt) && rvol(xt) < rvol(nt),
+                "LV {lv}, EROA {k}: residual RVol falls with clip tissue"
+            );
+            assert!(
+                gradient(nt) < gradient(xt)
+                    && gradient(xt) < gradient(xtw)
+                    && gradient(xtw) < gradient(two),
+                "LV {lv}, EROA {k}: gradient rises with clip tissue"
+            );
+            for one in [nt, xt, xtw] {
+                assert!(gradient(one) < 5.0, "one clip: {}", gradient(one));
+            }
+            assert_eq!(gradient(two) >= 5.0, strongest, "two XT, LV {lv}, EROA {k}");
+            let nt_grade = &nt[col("post_mr_grade")];
+            assert_eq!(
+                nt_grade == "moderate",
+                k >= 6,
+                "NT, LV {lv}, EROA {k}: {nt_grade}"
+            );
+            for wide in [xtw, two] {
+                let grade = &wide[col("post_mr_grade")];
+                assert!(["none", "mild"].contains(&grade), "{grade}");
+            }
+        }
+    }
+}
