@@ -818,3 +818,91 @@ fn every_example_sweep_file_is_valid() {
         dir.display()
     );
 }
+
+/// The sensitivity study of docs/gallery.md, scenarios/sweeps/sensitivity-post-clip.toml
+/// (N = 256), says what its caption says: the residual regurgitation is the pre-clip EROA's
+/// (S1 ≈ 0.8) then the heart rate's; the post-clip gradient is the pre-clip valve area's
+/// (S1 ≈ 0.66) then the heart rate's; ST ≈ S1 (little interaction); and the indices moved by
+/// less than 0.1 from N = 128 to 256.
+#[test]
+fn the_sensitivity_study_says_what_the_gallery_says() {
+    let tmp = TempDir::new().unwrap();
+    let out = tmp.path().join("out");
+    mitralsim()
+        .arg("sweep")
+        .arg(common::repo_path(
+            "scenarios/sweeps/sensitivity-post-clip.toml",
+        ))
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let text = fs::read_to_string(out.join("sensitivity.csv")).unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let index = |metric: &str, parameter: &str| -> (f64, f64, f64, f64) {
+        let row = reader_rows(&text)
+            .into_iter()
+            .find(|r| r[0] == *metric && r[1] == *parameter)
+            .unwrap_or_else(|| panic!("no row {metric}, {parameter}"));
+        let x = |i: usize| row[i].parse::<f64>().unwrap();
+        (x(2), x(3), x(4), x(5))
+    };
+    assert_eq!(
+        reader.headers().unwrap().iter().collect::<Vec<_>>(),
+        [
+            "metric",
+            "parameter",
+            "s1",
+            "s1_low",
+            "s1_high",
+            "st",
+            "st_low",
+            "st_high"
+        ]
+    );
+    let ranked = |metric: &str| {
+        let mut by: Vec<(String, f64)> = [
+            "valves.mitral.eroa_cm2",
+            "valves.mitral.area_cm2",
+            "chambers.lv.ea",
+            "heart.rate_bpm",
+        ]
+        .iter()
+        .map(|p| (p.to_string(), index(metric, p).0))
+        .collect();
+        by.sort_by(|a, b| b.1.total_cmp(&a.1));
+        by
+    };
+    let rvol = ranked("post_regurgitant_volume_ml");
+    assert_eq!(rvol[0].0, "valves.mitral.eroa_cm2", "{rvol:?}");
+    assert_eq!(rvol[1].0, "heart.rate_bpm", "{rvol:?}");
+    assert!((0.7..0.9).contains(&rvol[0].1), "{rvol:?}");
+    let gradient = ranked("post_mitral_mean_gradient_mmhg");
+    assert_eq!(gradient[0].0, "valves.mitral.area_cm2", "{gradient:?}");
+    assert_eq!(gradient[1].0, "heart.rate_bpm", "{gradient:?}");
+    assert!((0.55..0.75).contains(&gradient[0].1), "{gradient:?}");
+    for (metric, parameter) in [
+        ("post_regurgitant_volume_ml", "valves.mitral.eroa_cm2"),
+        ("post_mitral_mean_gradient_mmhg", "valves.mitral.area_cm2"),
+    ] {
+        let (s1, lo, hi, st) = index(metric, parameter);
+        assert!(
+            lo < s1 && s1 < hi && hi - lo < 0.35,
+            "{metric}: [{lo}, {hi}]"
+        );
+        assert!((st - s1).abs() < 0.1, "{metric}: S1 {s1}, ST {st}");
+    }
+    let note = &manifest(&out)["sensitivity"]["convergence"];
+    for key in ["max_abs_delta_s1", "max_abs_delta_st"] {
+        let delta = note[key].as_f64().unwrap();
+        assert!(delta < 0.1, "{key} = {delta}");
+    }
+}
+
+/// The records of a CSV text (header skipped).
+fn reader_rows(text: &str) -> Vec<csv::StringRecord> {
+    csv::Reader::from_reader(text.as_bytes())
+        .records()
+        .map(Result::unwrap)
+        .collect()
+}
