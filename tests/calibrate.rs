@@ -3,7 +3,7 @@
 
 mod common;
 
-use assert_cmd::Command;
+use common::mitralsim;
 use mitralsim::calibrate::problem::metric_map;
 use mitralsim::calibrate::{self, CalibrateOptions, CalibrationOutcome};
 use mitralsim::commands::exit_code;
@@ -163,10 +163,6 @@ fn bounds_are_respected_and_a_parameter_held_at_a_bound_is_named() {
         "{:?}",
         out.report.limits
     );
-}
-
-fn mitralsim() -> Command {
-    Command::cargo_bin("mitralsim").expect("binary built")
 }
 
 #[test]

@@ -1,13 +1,10 @@
 //! The command-line interface end to end: outputs, exit codes, messages.
 
 mod common;
-use assert_cmd::Command;
 use predicates::prelude::*;
 use std::fs;
 
-fn mitralsim() -> Command {
-    Command::cargo_bin("mitralsim").unwrap()
-}
+use common::mitralsim;
 
 const METRIC_KEYS: &[&str] = &[
     "heart_rate_bpm",

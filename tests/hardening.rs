@@ -5,34 +5,20 @@
 
 mod common;
 
-use assert_cmd::Command;
+use common::sweeps::{manifest, mitralsim, read, run_sweep, sorted_rows};
 use predicates::prelude::*;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-fn mitralsim() -> Command {
-    Command::cargo_bin("mitralsim").expect("binary")
-}
-
 fn binary() -> PathBuf {
     assert_cmd::cargo::cargo_bin("mitralsim")
 }
 
-fn base_scenario() -> PathBuf {
-    common::repo_path("tests/fixtures/sweeps/base.toml")
-}
-
 /// A sweep file `name` in `dir` over the sweep base scenario, with `body` after the header.
 fn sweep_file(dir: &Path, name: &str, body: &str) -> PathBuf {
-    let path = dir.join(name);
-    let text = format!(
-        "version = 1\nscenario = '{}'\n{body}",
-        base_scenario().display()
-    );
-    fs::write(&path, text).expect("sweep file");
-    path
+    common::sweeps::sweep_file(dir, name, "base.toml", body)
 }
 
 /// 2 heart rates × 8 EROAs = 16 points in chunks of 4.
@@ -85,7 +71,6 @@ fn finish(child: Child) -> (i32, String, String) {
     )
 }
 
-/// The data rows of a results.csv, sorted by index, and whether every index appears once.
 /// The 16-point grid run as two shards under `dir`; their output directories.
 fn two_shards(dir: &Path) -> Vec<PathBuf> {
     let file = sweep_file(dir, "s.toml", GRID_16);
@@ -106,22 +91,15 @@ fn two_shards(dir: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
+/// The data rows of DIR/results.csv, sorted by index.
 fn rows(dir: &Path) -> Vec<String> {
-    let text = fs::read_to_string(dir.join("results.csv")).expect("results.csv");
-    let mut rows: Vec<String> = text.lines().skip(1).map(str::to_owned).collect();
-    rows.sort_by_key(|r| r.split(',').next().unwrap().parse::<u64>().expect("index"));
-    rows
+    sorted_rows(&read(&dir.join("results.csv"))).1
 }
 
 fn indices(rows: &[String]) -> Vec<u64> {
     rows.iter()
         .map(|r| r.split(',').next().unwrap().parse().unwrap())
         .collect()
-}
-
-fn manifest(dir: &Path) -> serde_json::Value {
-    serde_json::from_str(&fs::read_to_string(dir.join("sweep.json")).expect("sweep.json"))
-        .expect("JSON")
 }
 
 /// Case 1 (and 3's lock): while a sweep writes into a directory, a `--resume`, a fresh sweep,
@@ -132,13 +110,7 @@ fn case1_a_second_process_on_a_sweep_directory_is_refused_with_the_holders_pid()
     let tmp = tempfile::tempdir().unwrap();
     let small = sweep_file(tmp.path(), "small.toml", GRID_16);
     let finished = tmp.path().join("finished");
-    mitralsim()
-        .arg("sweep")
-        .arg(&small)
-        .arg("--out")
-        .arg(&finished)
-        .assert()
-        .success();
+    run_sweep(&small, &finished, &[]).success();
     let file = sweep_file(tmp.path(), "s.toml", GRID_128);
     let out = tmp.path().join("out");
     let holder = spawn(&[
@@ -188,13 +160,7 @@ fn case1_a_second_process_on_a_sweep_directory_is_refused_with_the_holders_pid()
     assert_eq!(m["status"], "finished");
     assert_eq!(m["counts"]["ok"], 128);
     // And once it is done, the directory is free again.
-    mitralsim()
-        .arg("sweep")
-        .arg(&file)
-        .arg("--out")
-        .arg(&out)
-        .arg("--resume")
-        .assert()
+    run_sweep(&file, &out, &["--resume"])
         .success()
         .stdout(predicate::str::contains("0 computed"));
     assert_eq!(self::rows(&out), rows);
@@ -605,13 +571,7 @@ fn case9_closed_or_full_stdout_is_exit_1_not_a_panic() {
     let tmp = tempfile::tempdir().unwrap();
     let file = sweep_file(tmp.path(), "s.toml", GRID_16);
     let finished = tmp.path().join("finished");
-    mitralsim()
-        .arg("sweep")
-        .arg(&file)
-        .arg("--out")
-        .arg(&finished)
-        .assert()
-        .success();
+    run_sweep(&file, &finished, &[]).success();
     let run_dir = tmp.path().join("run");
     mitralsim()
         .args(["run", "-q", "--no-plots", "--out"])
@@ -623,7 +583,7 @@ fn case9_closed_or_full_stdout_is_exit_1_not_a_panic() {
     for (k, redirect) in ["> /dev/full", "| true"].into_iter().enumerate() {
         let fresh = |name: &str| q(&tmp.path().join(format!("{name}-{k}")));
         let commands = [
-            format!("validate {}", q(&base_scenario())),
+            format!("validate {}", q(&common::sweeps::fixture("base.toml"))),
             format!("plot pv-loop {}", q(&run_dir)),
             format!("sweep {} --out {}", q(&file), fresh("sweep")),
             format!("merge {} --out {}", q(&finished), fresh("merged")),
@@ -968,13 +928,7 @@ fn case14_signals_mid_sweep_leave_sweep_json_matching_the_rows_and_resume_comple
         ),
     );
     let reference = tmp.path().join("reference");
-    mitralsim()
-        .arg("sweep")
-        .arg(&file)
-        .arg("--out")
-        .arg(&reference)
-        .assert()
-        .success();
+    run_sweep(&file, &reference, &[]).success();
     for signals in [&["TERM"][..], &["INT", "INT"]] {
         let out = tmp.path().join(signals.join("-"));
         let args = [
@@ -1015,14 +969,7 @@ fn case14_signals_mid_sweep_leave_sweep_json_matching_the_rows_and_resume_comple
             (on_disk.len() as u64) < points,
             "{signals:?}: stopped early"
         );
-        mitralsim()
-            .arg("sweep")
-            .arg(&file)
-            .arg("--out")
-            .arg(&out)
-            .arg("--resume")
-            .assert()
-            .success();
+        run_sweep(&file, &out, &["--resume"]).success();
         assert_eq!(
             rows(&out),
             rows(&reference),

@@ -1829,21 +1829,7 @@ fn a_real_clip_configuration_sweep_is_sliced_and_drawn() {
     // results.csv cells are the lists as inline TOML, its labels read "XT 17.5 mm".
     let out = TempDir::new().unwrap();
     let dir = out.path().join("clip-configurations");
-    let o = assert_cmd::Command::cargo_bin("mitralsim")
-        .unwrap()
-        .args(["sweep", "--jobs", "1", "--out"])
-        .arg(&dir)
-        .arg(common::repo_path(
-            "scenarios/sweeps/clip-configurations.toml",
-        ))
-        .output()
-        .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    common::sweeps::sweep_example("clip-configurations.toml", &dir, &["--jobs", "1"]);
     let d = sliced(
         &dir,
         &["post_regurgitant_volume_ml"],
@@ -2014,21 +2000,7 @@ fn regenerate_sweep_gallery() {
     }
     // The Sobol' indices of the example saltelli sweep, as `mitralsim sweep` computes them.
     let dir = work.path().join("sensitivity-post-clip");
-    let o = assert_cmd::Command::cargo_bin("mitralsim")
-        .unwrap()
-        .args(["sweep", "--out"])
-        .arg(&dir)
-        .arg(common::repo_path(
-            "scenarios/sweeps/sensitivity-post-clip.toml",
-        ))
-        .output()
-        .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    common::sweeps::sweep_example("sensitivity-post-clip.toml", &dir, &[]);
     let r = SweepPlotRequest::new(SweepPlotKind::Sensitivity);
     render_sweep(
         &r,
@@ -2040,19 +2012,7 @@ fn regenerate_sweep_gallery() {
 
     // The clip-planning study: EROA × LV contractility × clip configuration.
     let dir = work.path().join("clip-planning");
-    let o = assert_cmd::Command::cargo_bin("mitralsim")
-        .unwrap()
-        .args(["sweep", "--out"])
-        .arg(&dir)
-        .arg(common::repo_path("scenarios/sweeps/clip-planning.toml"))
-        .output()
-        .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    common::sweeps::sweep_example("clip-planning.toml", &dir, &[]);
     for (name, metric) in [
         ("clip-planning-gradient", "post_mitral_mean_gradient_mmhg"),
         ("clip-planning-rf", "post_regurgitant_fraction_pct"),

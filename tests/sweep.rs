@@ -5,7 +5,9 @@
 
 mod common;
 
-use common::sweeps::{fixture, manifest, merge, mitralsim, sorted_rows, sweep_file};
+use common::sweeps::{
+    fixture, manifest, merge, mitralsim, run_sweep, sorted_rows, sweep_example, sweep_file,
+};
 use predicates::prelude::*;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -18,14 +20,7 @@ const GRID_40: &str = "mode = \"grid\"\nchunk_points = 16\n\
 
 /// Run a sweep; returns the output directory.
 fn sweep(file: &Path, out: &Path, args: &[&str], code: i32) -> PathBuf {
-    mitralsim()
-        .arg("sweep")
-        .arg(file)
-        .arg("--out")
-        .arg(out)
-        .args(args)
-        .assert()
-        .code(code);
+    run_sweep(file, out, args).code(code);
     out.to_path_buf()
 }
 
@@ -142,30 +137,15 @@ fn resume_after_an_interruption_equals_the_uninterrupted_run() {
     let cut = full.match_indices('\n').nth(23).unwrap().0 + 40;
     fs::write(broken.join("results.csv"), &full[..cut]).unwrap();
     assert!(!full[..cut].ends_with('\n'));
-    mitralsim()
-        .arg("sweep")
-        .arg(&file)
-        .arg("--out")
-        .arg(&broken)
-        .arg("--resume")
-        .assert()
-        .success()
-        .stdout(
-            predicate::str::contains("40 of 40 points")
-                .and(predicate::str::contains("(17 computed")),
-        );
+    run_sweep(&file, &broken, &["--resume"]).success().stdout(
+        predicate::str::contains("40 of 40 points").and(predicate::str::contains("(17 computed")),
+    );
     let resumed = results(&broken);
     assert_eq!(sorted_rows(&resumed), sorted_rows(&full));
     assert_eq!(resumed.lines().count(), 41, "no row doubled");
     assert_eq!(manifest(&broken)["status"], "finished");
     // Nothing left to do: a second resume computes nothing.
-    mitralsim()
-        .arg("sweep")
-        .arg(&file)
-        .arg("--out")
-        .arg(&broken)
-        .arg("--resume")
-        .assert()
+    run_sweep(&file, &broken, &["--resume"])
         .success()
         .stdout(predicate::str::contains("(0 computed"));
     assert_eq!(results(&broken), resumed);
@@ -228,12 +208,7 @@ fn invalid_combinations_are_error_rows_and_the_sweep_finishes_with_exit_5() {
                 [[axes]]\nkey = \"clip.area_cm2\"\nvalues = [0.05, 3.6]\n";
     let file = sweep_file(tmp.path(), "combo.toml", "base.toml", body);
     let out = tmp.path().join("out");
-    mitralsim()
-        .arg("sweep")
-        .arg(&file)
-        .arg("--out")
-        .arg(&out)
-        .assert()
+    run_sweep(&file, &out, &[])
         .code(5)
         .stdout(predicate::str::contains("3 ok, 0 not converged, 1 errors"));
     let text = results(&out);
@@ -505,33 +480,13 @@ fn an_existing_sweep_is_never_overwritten_nor_resumed_with_another_one() {
     );
     let out = sweep(&file, &tmp.path().join("out"), &[], 0);
     let before = results(&out);
-    mitralsim()
-        .arg("sweep")
-        .arg(&file)
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .code(2)
-        .stderr(
-            predicate::str::contains("already holds a sweep")
-                .and(predicate::str::contains("--resume")),
-        );
-    mitralsim()
-        .arg("sweep")
-        .arg(&other)
-        .arg("--out")
-        .arg(&out)
-        .arg("--resume")
-        .assert()
+    run_sweep(&file, &out, &[]).code(2).stderr(
+        predicate::str::contains("already holds a sweep").and(predicate::str::contains("--resume")),
+    );
+    run_sweep(&other, &out, &["--resume"])
         .code(2)
         .stderr(predicate::str::contains("it holds another sweep"));
-    mitralsim()
-        .arg("sweep")
-        .arg(&file)
-        .arg("--out")
-        .arg(&out)
-        .args(["--resume", "--shard", "1/2"])
-        .assert()
+    run_sweep(&file, &out, &["--resume", "--shard", "1/2"])
         .code(2)
         .stderr(predicate::str::contains("it was run with no --shard"));
     assert_eq!(results(&out), before);
@@ -746,12 +701,7 @@ fn saltelli_drops_the_base_samples_of_failing_points() {
         [[axes]]\nkey = \"clip.area_cm2\"\ntriangular = [0.15, 0.3, 1.0]\n";
     let file = sweep_file(tmp.path(), "fail.toml", "base.toml", body);
     let out = tmp.path().join("out");
-    mitralsim()
-        .arg("sweep")
-        .arg(&file)
-        .arg("--out")
-        .arg(&out)
-        .assert()
+    run_sweep(&file, &out, &[])
         .code(5)
         .stderr(predicate::str::contains(
             "samples = 12 is not a power of two",
@@ -828,15 +778,7 @@ fn every_example_sweep_file_is_valid() {
 fn the_sensitivity_study_says_what_the_gallery_says() {
     let tmp = TempDir::new().unwrap();
     let out = tmp.path().join("out");
-    mitralsim()
-        .arg("sweep")
-        .arg(common::repo_path(
-            "scenarios/sweeps/sensitivity-post-clip.toml",
-        ))
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .success();
+    sweep_example("sensitivity-post-clip.toml", &out, &[]);
     let text = fs::read_to_string(out.join("sensitivity.csv")).unwrap();
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let index = |metric: &str, parameter: &str| -> (f64, f64, f64, f64) {

@@ -6,21 +6,11 @@
 
 mod common;
 
-use common::sweeps::{fixture, manifest, merge, mitralsim, read, sweep_file};
+use common::sweeps::{fixture, manifest, merge, mitralsim, read, run_sweep, sweep_file};
 use predicates::prelude::*;
 use std::fs;
 use std::path::{Path, PathBuf};
 use tempfile::TempDir;
-
-fn sweep(file: &Path, out: &Path, args: &[&str]) -> assert_cmd::assert::Assert {
-    mitralsim()
-        .arg("sweep")
-        .arg(file)
-        .arg("--out")
-        .arg(out)
-        .args(args)
-        .assert()
-}
 
 /// The header and rows (sorted by index) of DIR/results.csv.
 fn rows_of(dir: &Path) -> (String, Vec<String>) {
@@ -57,7 +47,7 @@ fn a_clip_configuration_axis_runs_end_to_end() {
         CLIP_CONFIGURATIONS,
     );
     let out = tmp.path().join("out");
-    sweep(&file, &out, &[]).success();
+    run_sweep(&file, &out, &[]).success();
     let (header, rows) = records(&out);
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
     let cells: Vec<&str> = rows.iter().map(|r| &r[col("clip.clips")]).collect();
@@ -113,7 +103,7 @@ fn a_clip_configuration_axis_runs_end_to_end() {
     let text = read(&out.join("results.csv"));
     let two_rows = text.match_indices('\n').nth(1).unwrap().0 + 1;
     fs::write(out.join("results.csv"), &text[..two_rows]).unwrap();
-    sweep(&file, &out, &["--resume"]).success().stdout(
+    run_sweep(&file, &out, &["--resume"]).success().stdout(
         predicate::str::contains("3 of 3 points").and(predicate::str::contains("(2 computed")),
     );
     assert_eq!(rows_of(&out), whole);
@@ -130,7 +120,7 @@ fn a_direct_clip_over_three_keys_is_accepted_and_bad_values_are_still_refused() 
                   [[axes]]\nkey = \"clip.area_cm2\"\nvalues = [3.0, 3.6]\n";
     let file = sweep_file(tmp.path(), "direct.toml", "base-noclip.toml", direct);
     let out = tmp.path().join("out");
-    sweep(&file, &out, &[])
+    run_sweep(&file, &out, &[])
         .success()
         .stdout(predicate::str::contains("4 ok, 0 not converged, 0 errors"));
     let (header, rows) = records(&out);
@@ -147,10 +137,12 @@ fn a_direct_clip_over_three_keys_is_accepted_and_bad_values_are_still_refused() 
     // 500 bpm is out of range with any clip: refused, located.
     let bad = format!("{direct}[[axes]]\nkey = \"heart.rate_bpm\"\nvalues = [75, 500]\n");
     let file = sweep_file(tmp.path(), "bad.toml", "base-noclip.toml", &bad);
-    sweep(&file, &tmp.path().join("bad"), &[]).code(2).stderr(
-        predicate::str::contains("bad.toml:14: axes[3] (heart.rate_bpm) value 500")
-            .and(predicate::str::contains("heart.rate_bpm = 500")),
-    );
+    run_sweep(&file, &tmp.path().join("bad"), &[])
+        .code(2)
+        .stderr(
+            predicate::str::contains("bad.toml:14: axes[3] (heart.rate_bpm) value 500")
+                .and(predicate::str::contains("heart.rate_bpm = 500")),
+        );
     assert!(!tmp.path().join("bad").exists());
     // The other axes hold 20 × 20 = 400 combinations, more than are tried: the same problem of
     // this value in every one tried still refuses it.
@@ -158,7 +150,7 @@ fn a_direct_clip_over_three_keys_is_accepted_and_bad_values_are_still_refused() 
                 [[axes]]\nkey = \"valves.mitral.eroa_cm2\"\nlinspace = [0.2, 0.5, 20]\n\
                 [[axes]]\nkey = \"clip.eroa_cm2\"\nlinspace = [0.01, 0.09, 20]\n";
     let file = sweep_file(tmp.path(), "wide.toml", "base.toml", wide);
-    sweep(&file, &tmp.path().join("wide"), &[])
+    run_sweep(&file, &tmp.path().join("wide"), &[])
         .code(2)
         .stderr(predicate::str::contains(
             "wide.toml:5: axes[0] (heart.rate_bpm) value 500",
@@ -184,7 +176,7 @@ fn a_comment_only_edit_resumes_and_a_changed_value_is_refused_by_name() {
     let tmp = TempDir::new().unwrap();
     let file = sweep_file(tmp.path(), "s.toml", "base-noclip.toml", SMALL);
     let out = tmp.path().join("out");
-    sweep(&file, &out, &[]).success();
+    run_sweep(&file, &out, &[]).success();
     let whole = rows_of(&out);
     let m = manifest(&out);
     assert_eq!(m["sweep_id"].as_str().unwrap().len(), 64);
@@ -220,7 +212,7 @@ fn a_comment_only_edit_resumes_and_a_changed_value_is_refused_by_name() {
     let text = read(&out.join("results.csv"));
     let four_rows = text.match_indices('\n').nth(4).unwrap().0 + 1;
     fs::write(out.join("results.csv"), &text[..four_rows]).unwrap();
-    sweep(&edited, &out, &["--resume"])
+    run_sweep(&edited, &out, &["--resume"])
         .success()
         .stdout(predicate::str::contains("(2 computed"));
     assert_eq!(rows_of(&out), whole);
@@ -239,7 +231,7 @@ fn a_comment_only_edit_resumes_and_a_changed_value_is_refused_by_name() {
         "base-noclip.toml",
         &SMALL.replace("80]", "85]"),
     );
-    sweep(&changed, &out, &["--resume"])
+    run_sweep(&changed, &out, &["--resume"])
         .code(2)
         .stderr(predicate::str::contains(
         "it holds another sweep (axes[0] (heart.rate_bpm) values differ: item 1 is 85 here, 80 \
@@ -251,7 +243,7 @@ fn a_comment_only_edit_resumes_and_a_changed_value_is_refused_by_name() {
         "base-noclip.toml",
         &SMALL.replace("[0.2, 0.4, 3]", "[0.2, 0.4, 4]"),
     );
-    sweep(&spaced, &out, &["--resume"])
+    run_sweep(&spaced, &out, &["--resume"])
         .code(2)
         .stderr(predicate::str::contains(
             "axes[1] (valves.mitral.eroa_cm2) values differ: {\"linspace\":[0.2,0.4,4]} here, \
@@ -263,7 +255,7 @@ fn a_comment_only_edit_resumes_and_a_changed_value_is_refused_by_name() {
         "base-noclip.toml",
         &SMALL.replace("chunk_points = 2", "chunk_points = 3"),
     );
-    sweep(&chunks, &out, &["--resume"])
+    run_sweep(&chunks, &out, &["--resume"])
         .code(2)
         .stderr(predicate::str::contains(
             "chunk_points differs: 3 here, 2 there",
@@ -275,7 +267,7 @@ fn a_comment_only_edit_resumes_and_a_changed_value_is_refused_by_name() {
     let mut old = manifest(&out);
     old.as_object_mut().unwrap().remove("sweep_id");
     fs::write(&path, serde_json::to_string_pretty(&old).unwrap()).unwrap();
-    sweep(&file, &out, &["--resume"])
+    run_sweep(&file, &out, &["--resume"])
         .code(2)
         .stderr(predicate::str::contains(
             "before sweeps had an identity (`sweep_id`)",
@@ -284,7 +276,7 @@ fn a_comment_only_edit_resumes_and_a_changed_value_is_refused_by_name() {
     let mut edited_axes = m.clone();
     edited_axes["axes"][0]["values"][1] = 90.into();
     fs::write(&path, serde_json::to_string_pretty(&edited_axes).unwrap()).unwrap();
-    sweep(&file, &out, &["--resume"]).code(2).stderr(
+    run_sweep(&file, &out, &["--resume"]).code(2).stderr(
         predicate::str::contains("is not the identity of the design it records")
             .and(predicate::str::contains("edited by hand?")),
     );
@@ -303,12 +295,12 @@ fn shards_of_files_differing_only_in_comments_merge() {
         &reformatted(SMALL),
     );
     let whole = tmp.path().join("whole");
-    sweep(&first, &whole, &[]).success();
+    run_sweep(&first, &whole, &[]).success();
     let shards: Vec<PathBuf> = [(&first, 1), (&second, 2)]
         .into_iter()
         .map(|(file, i)| {
             let out = tmp.path().join(format!("shard-{i}"));
-            sweep(file, &out, &["--shard", &format!("{i}/2")]).success();
+            run_sweep(file, &out, &["--shard", &format!("{i}/2")]).success();
             out
         })
         .collect();
@@ -329,7 +321,7 @@ fn shards_of_files_differing_only_in_comments_merge() {
         &SMALL.replace("[70, 80]", "[70, 90]"),
     );
     let stray = tmp.path().join("stray");
-    sweep(&other, &stray, &["--shard", "2/2"]).success();
+    run_sweep(&other, &stray, &["--shard", "2/2"]).success();
     mitralsim()
         .arg("merge")
         .arg(&shards[0])
@@ -349,13 +341,8 @@ fn shards_of_files_differing_only_in_comments_merge() {
 fn the_clip_configuration_example_runs() {
     let tmp = TempDir::new().unwrap();
     let out = tmp.path().join("out");
-    sweep(
-        &common::repo_path("scenarios/sweeps/clip-configurations.toml"),
-        &out,
-        &[],
-    )
-    .success()
-    .stdout(predicate::str::contains("27 ok, 0 not converged, 0 errors"));
+    common::sweeps::sweep_example("clip-configurations.toml", &out, &[])
+        .stdout(predicate::str::contains("27 ok, 0 not converged, 0 errors"));
     let (header, rows) = records(&out);
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
     let rvol =
@@ -393,7 +380,7 @@ fn a_value_whose_usable_combination_is_beyond_the_budget_is_left_to_the_points()
     // The output "directory" is a file: the sweep stops right after the check.
     let not_a_dir = tmp.path().join("file");
     fs::write(&not_a_dir, "").unwrap();
-    sweep(&file, &not_a_dir, &[]).code(2).stderr(
+    run_sweep(&file, &not_a_dir, &[]).code(2).stderr(
         predicate::str::contains("is a file, not a directory")
             .and(predicate::str::contains("axes[").not()),
     );
@@ -408,15 +395,9 @@ fn a_value_whose_usable_combination_is_beyond_the_budget_is_left_to_the_points()
 fn the_clip_planning_study_says_what_the_gallery_says() {
     let tmp = TempDir::new().unwrap();
     let out = tmp.path().join("out");
-    sweep(
-        &common::repo_path("scenarios/sweeps/clip-planning.toml"),
-        &out,
-        &[],
-    )
-    .success()
-    .stdout(predicate::str::contains(
-        "108 ok, 0 not converged, 0 errors",
-    ));
+    common::sweeps::sweep_example("clip-planning.toml", &out, &[]).stdout(
+        predicate::str::contains("108 ok, 0 not converged, 0 errors"),
+    );
     let (header, rows) = records(&out);
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
     let num = |r: &csv::StringRecord, name: &str| -> f64 { r[col(name)].parse().unwrap() };

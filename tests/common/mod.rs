@@ -9,6 +9,11 @@ use mitralsim::scenario::{self, Scenario};
 use mitralsim::simulate::Simulation;
 use std::path::{Path, PathBuf};
 
+/// The `mitralsim` binary of this build.
+pub fn mitralsim() -> assert_cmd::Command {
+    assert_cmd::Command::cargo_bin("mitralsim").expect("binary")
+}
+
 pub fn repo_path(relative: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
 }

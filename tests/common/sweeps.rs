@@ -1,7 +1,6 @@
 //! Helpers of the sweep tests: the binary, sweep files over the fixtures, and what a sweep
 //! directory holds.
 
-use assert_cmd::Command;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -10,9 +9,7 @@ pub fn fixture(relative: &str) -> PathBuf {
     super::repo_path(&format!("tests/fixtures/sweeps/{relative}"))
 }
 
-pub fn mitralsim() -> Command {
-    Command::cargo_bin("mitralsim").expect("binary")
-}
+pub use super::mitralsim;
 
 /// Write a sweep file `name` in `dir` over the base scenario fixture `base`, with `body` after
 /// the header.
@@ -24,6 +21,24 @@ pub fn sweep_file(dir: &Path, name: &str, base: &str, body: &str) -> PathBuf {
     );
     fs::write(&path, text).expect("sweep file");
     path
+}
+
+/// `mitralsim sweep FILE --out OUT ARGS...`, its outcome to be asserted by the caller.
+pub fn run_sweep(file: &Path, out: &Path, args: &[&str]) -> assert_cmd::assert::Assert {
+    mitralsim()
+        .arg("sweep")
+        .arg(file)
+        .arg("--out")
+        .arg(out)
+        .args(args)
+        .assert()
+}
+
+/// `mitralsim sweep scenarios/sweeps/NAME --out OUT ARGS...`, which must succeed (its stderr
+/// is shown if not).
+pub fn sweep_example(name: &str, out: &Path, args: &[&str]) -> assert_cmd::assert::Assert {
+    let file = super::repo_path(&format!("scenarios/sweeps/{name}"));
+    run_sweep(&file, out, args).success()
 }
 
 /// `mitralsim merge SHARDS... --out OUT`.
