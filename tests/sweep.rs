@@ -848,3 +848,17 @@ fn reader_rows(text: &str) -> Vec<csv::StringRecord> {
         .map(Result::unwrap)
         .collect()
 }
+
+/// A machine-made sweep file with a syntax error on a 10 000-character line is refused with the
+/// line number and a window around the error, not the whole line.
+#[test]
+fn a_syntax_error_on_a_huge_line_is_quoted_around_its_caret() {
+    let tmp = TempDir::new().unwrap();
+    let file = tmp.path().join("huge.toml");
+    let line = format!("x = {}{}", "[".repeat(5000), "]".repeat(5000));
+    fs::write(&file, format!("version = 1\n{line}\n")).unwrap();
+    let output = run_sweep(&file, &tmp.path().join("out"), &[]).code(2);
+    let stderr = String::from_utf8_lossy(&output.get_output().stderr).into_owned();
+    assert!(stderr.contains("line 2"), "{stderr}");
+    assert!(stderr.len() < 1000, "{} bytes: {stderr}", stderr.len());
+}

@@ -24,7 +24,9 @@ use super::distribution::{Distribution, Shape, TAIL_PROBABILITY};
 use super::error::SweepError;
 use super::sample::{linspace, logspace, AxisValue, AxisValues, Points};
 use super::shard::DEFAULT_CHUNK_POINTS;
-use crate::scenario::{Scenario, ScenarioError, ScenarioTemplate, Source};
+use crate::scenario::{
+    syntax_error_text, LineIndex, Scenario, ScenarioError, ScenarioTemplate, Source,
+};
 
 /// The sweep file format this reader understands.
 pub const FORMAT_VERSION: i64 = 1;
@@ -223,19 +225,15 @@ impl SweepSpec {
 /// Problems found in a sweep file, each rendered `file:line: message`.
 struct Problems {
     file: String,
-    text: String,
+    line_of: LineIndex,
     lines: Vec<String>,
 }
 
 impl Problems {
     fn at(&mut self, span: Option<std::ops::Range<usize>>, message: impl Into<String>) {
         let message = message.into();
-        let line = match span {
-            Some(s) => {
-                let before = &self.text[..s.start.min(self.text.len())];
-                let line = before.matches('\n').count() + 1;
-                format!("{}:{line}: {message}", self.file)
-            }
+        let line = match self.line_of.line(span) {
+            Some(line) => format!("{}:{line}: {message}", self.file),
             None => format!("{}: {message}", self.file),
         };
         self.lines.push(line);
@@ -259,10 +257,10 @@ pub fn load(path: &Path) -> Result<SweepSpec, SweepError> {
     let text = String::from_utf8(bytes)
         .map_err(|_| SweepError::Spec(format!("{file}: not UTF-8 text")))?;
     let raw: RawSweep = toml::from_str(&text)
-        .map_err(|e| SweepError::Spec(format!("{file}: {}", e.to_string().trim_end())))?;
+        .map_err(|e| SweepError::Spec(format!("{file}: {}", syntax_error_text(&e))))?;
     let mut p = Problems {
         file: file.clone(),
-        text: text.clone(),
+        line_of: LineIndex::new(&text),
         lines: Vec::new(),
     };
 
@@ -414,7 +412,7 @@ pub fn load(path: &Path) -> Result<SweepSpec, SweepError> {
         let at = raw.scenario.as_ref().map(|s| s.span());
         let mut p = Problems {
             file: file.clone(),
-            text: text.clone(),
+            line_of: LineIndex::new(&text),
             lines: Vec::new(),
         };
         p.at(
