@@ -20,6 +20,7 @@ pub mod results;
 mod resume;
 mod runner;
 pub mod sample;
+mod schedule;
 mod sensitivity;
 pub mod sensitivity_csv;
 mod shard;

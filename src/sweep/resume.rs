@@ -249,11 +249,6 @@ fn fresh_results(dir: &Path, header: &[String]) -> Result<Opened, SweepError> {
     fresh(dir, header)
 }
 
-/// Chunks of `points` that `shard` must still compute.
-pub fn pending_chunk(chunk: u64, shard: Shard, done: Option<&Done>) -> bool {
-    shard.owns_chunk(chunk) && done.is_none_or(|d| !d.chunk_complete(chunk))
-}
-
 /// Number of chunks of a sweep of `points` points in chunks of `chunk_points`.
 pub fn chunk_count(points: u64, chunk_points: u64) -> u64 {
     points.div_ceil(chunk_points)
@@ -274,9 +269,6 @@ mod tests {
         }
         assert!(d.chunk_complete(2), "the short last chunk");
         assert!(!d.chunk_complete(0));
-        assert!(pending_chunk(0, Shard::ALL, Some(&d)));
-        assert!(!pending_chunk(2, Shard::ALL, Some(&d)));
-        assert!(!pending_chunk(1, Shard { index: 1, count: 2 }, None));
     }
 
     #[test]

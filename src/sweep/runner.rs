@@ -17,15 +17,14 @@ use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::Mutex;
 use std::time::Instant;
 
-use rayon::prelude::*;
-
 use super::chain;
 use super::error::SweepError;
 use super::live::Registration;
 use super::manifest::{write_inputs, Manifest, RunStatus, MANIFEST_FILE};
 use super::progress::Progress;
 use super::results::{self, Counts, Row, RESULTS_FILE};
-use super::resume::{self, chunk_count, pending_chunk, point_waveforms_name, Opened};
+use super::resume::{self, chunk_count, point_waveforms_name, Opened};
+use super::schedule::ChunkQueue;
 use super::sensitivity_csv::{self, SENSITIVITY_FILE};
 use super::shard::Shard;
 use super::spec;
@@ -257,16 +256,12 @@ pub fn sweep(opts: &SweepOptions, stop: &AtomicBool) -> Result<SweepOutcome, Swe
         let writer = scope.spawn(|| write_rows(rx, file, len, &progress, &halt, &live));
         let (spec, seed) = (&spec, seed.as_ref());
         let done = done.as_ref();
-        // try_for_each: once stopped, the chunks not yet begun are skipped, not visited one by
-        // one (a huge sweep has ~10^17 of them).
-        let _stopped = pool.install(|| {
-            (0..chunk_count(spec.points.len(), spec.chunk_points))
-                .into_par_iter()
-                .filter(|&c| pending_chunk(c, shard, done))
-                .try_for_each_with(tx, |tx, c| {
-                    if should_stop() {
-                        return Err(());
-                    }
+        let queue = ChunkQueue::new(spec.points.len(), spec.chunk_points, shard, done);
+        // Every worker takes the next pending chunk until none is left or the sweep stops.
+        pool.broadcast(|_| {
+            let tx = tx.clone();
+            while let Some(c) = queue.next_chunk().filter(|_| !should_stop()) {
+                let finished =
                     chain::run_chunk(spec, seed, c, &should_stop, |index, values, result| {
                         if done.is_some_and(|d| d.contains(index)) {
                             return true; // resumed: the row is there, bit for bit this one
@@ -285,9 +280,12 @@ pub fn sweep(opts: &SweepOptions, stop: &AtomicBool) -> Result<SweepOutcome, Swe
                         }
                         tx.send(Row::new(index, values, result)).is_ok()
                     });
-                    Ok(())
-                })
+                if !finished {
+                    break;
+                }
+            }
         });
+        drop(tx); // the writer ends once every worker's sender is gone
         writer.join().expect("the writer thread does not panic")
     });
     progress.finish();
