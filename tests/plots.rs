@@ -687,3 +687,34 @@ fn regenerate_gallery() {
         render_compare(kind, &runs, &file, &PlotOptions::default()).unwrap();
     }
 }
+
+/// `run` draws its figures from the simulation in memory while it writes the files; they must
+/// show exactly what `mitralsim plot` later reads back from those files. Debug text of f64 is
+/// its shortest round-trip form, so equal text is equal bits (NaN, an undefined metric, too).
+#[test]
+fn run_figures_use_exactly_the_numbers_their_files_hold_on_every_preset() {
+    for (name, text) in mitralsim::scenario::builtin_presets() {
+        let s = mitralsim::scenario::load_str(text, name, None, &[]).expect("a valid preset");
+        let result = Comparison::run(&s).expect("the preset runs");
+        let dir = tempfile::tempdir().unwrap();
+        commands::write_run_outputs(dir.path(), &s, &result, None, false).expect("outputs");
+        let pre = result.pre.waveforms(s.waveform_step_s);
+        let post = result
+            .post
+            .as_ref()
+            .map(|p| p.sim.waveforms(s.waveform_step_s));
+        let mut beats = vec![("pre", &pre)];
+        beats.extend(post.as_ref().map(|b| ("post", b)));
+        let in_memory = commands::run_figure_data(&s, &result, &beats);
+        let from_files = RunData::load(dir.path()).expect("the files load");
+        assert_eq!(
+            format!("{from_files:?}"),
+            format!("{in_memory:?}"),
+            "{name}: the figures' data differ from what the files hold"
+        );
+        assert_eq!(
+            in_memory.states.len(),
+            1 + usize::from(result.post.is_some())
+        );
+    }
+}

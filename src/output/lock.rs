@@ -75,11 +75,13 @@ pub fn create_and_lock(dir: &Path) -> Result<DirLock, LockError> {
             file.display()
         )));
     }
+    let existed = dir.is_dir();
     std::fs::create_dir_all(dir).map_err(|source| LockError::Io {
         path: dir.to_path_buf(),
         source,
     })?;
-    if let Some(parent) = dir.parent() {
+    // A new directory's entry is made durable; an existing one's already is.
+    if let (false, Some(parent)) = (existed, dir.parent()) {
         let _ = super::atomic::sync_dir(parent);
     }
     DirLock::acquire(dir)

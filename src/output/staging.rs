@@ -12,8 +12,9 @@
 //! directory of a killed run can be removed safely.
 
 use std::fs::{self, File};
-use std::io;
+use std::io::{self, BufWriter};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use super::atomic::sync_dir;
 
@@ -26,6 +27,9 @@ pub struct Staging {
     dir: PathBuf,
     out_dir: PathBuf,
     committed: bool,
+    /// Files already synced by [`Staging::write`] or [`Staging::sync`]: the commit need not
+    /// sync them again.
+    synced: Mutex<Vec<String>>,
 }
 
 impl Staging {
@@ -48,6 +52,7 @@ impl Staging {
             dir,
             out_dir: out_dir.to_path_buf(),
             committed: false,
+            synced: Mutex::new(Vec::new()),
         })
     }
 
@@ -56,29 +61,65 @@ impl Staging {
         &self.dir
     }
 
+    /// Write `name` in the staging directory and make its content durable. No temporary name
+    /// and rename: until [`Staging::commit`] nothing in here is an output, and a failed write
+    /// leaves the staging directory to be removed. Safe to call from several threads at once
+    /// for different names (a run writes its data files while its figures are drawn).
+    pub fn write(
+        &self,
+        name: &str,
+        write: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>,
+    ) -> io::Result<()> {
+        let mut w = BufWriter::with_capacity(1 << 16, File::create(self.dir.join(name))?);
+        write(&mut w)?;
+        w.into_inner()
+            .map_err(io::IntoInnerError::into_error)?
+            .sync_all()?;
+        self.synced_now(name);
+        Ok(())
+    }
+
+    /// Make the content of `name`, written in the staging directory by other code (a figure),
+    /// durable now rather than at the commit: its sync then overlaps the work still running.
+    pub fn sync(&self, name: &str) -> io::Result<()> {
+        File::open(self.dir.join(name))?.sync_all()?;
+        self.synced_now(name);
+        Ok(())
+    }
+
+    fn synced_now(&self, name: &str) {
+        self.synced
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(name.to_string());
+    }
+
     /// Move the staged files into the output directory, `last` (the file whose presence marks a
     /// complete set) after all others; remove the files of `known` (every name a run may write)
     /// that this set does not contain. Returns the names of `known` that were there before
     /// (the earlier run's outputs now replaced or removed), sorted.
     pub fn commit(mut self, known: &[String], last: &str) -> io::Result<Vec<String>> {
-        let mut staged: Vec<String> = Vec::new();
-        for entry in fs::read_dir(&self.dir)? {
-            let entry = entry?;
+        let synced = std::mem::take(self.synced.get_mut().unwrap_or_else(|p| p.into_inner()));
+        let staged = names_in(&self.dir)?;
+        for name in staged.iter().filter(|n| !synced.contains(n)) {
             // Make the content durable before its name appears in the output directory.
-            File::open(entry.path())?.sync_all()?;
-            staged.push(entry.file_name().to_string_lossy().into_owned());
+            File::open(self.dir.join(name))?.sync_all()?;
         }
+        let present = names_in(&self.out_dir)?;
         let mut earlier: Vec<String> = known
             .iter()
-            .filter(|name| self.out_dir.join(name).exists())
+            .filter(|name| present.contains(name))
             .cloned()
             .collect();
         earlier.sort();
         // From here on the old set is no longer complete: its marker goes first.
-        remove_if_present(&self.out_dir.join(last))?;
-        for name in known.iter().filter(|n| !staged.contains(n)) {
+        if present.iter().any(|n| n == last) {
+            remove_if_present(&self.out_dir.join(last))?;
+        }
+        for name in earlier.iter().filter(|n| !staged.contains(n)) {
             remove_if_present(&self.out_dir.join(name))?;
         }
+        let mut staged = staged;
         staged.sort_by_key(|name| name == last);
         for name in &staged {
             fs::rename(self.dir.join(name), self.out_dir.join(name))?;
@@ -96,6 +137,13 @@ impl Drop for Staging {
             let _ = fs::remove_dir_all(&self.dir);
         }
     }
+}
+
+/// The names of the entries of `dir`.
+fn names_in(dir: &Path) -> io::Result<Vec<String>> {
+    fs::read_dir(dir)?
+        .map(|e| e.map(|e| e.file_name().to_string_lossy().into_owned()))
+        .collect()
 }
 
 fn remove_if_present(path: &Path) -> io::Result<()> {

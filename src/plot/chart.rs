@@ -42,7 +42,7 @@ where
     Ok(())
 }
 
-/// Clear the canvas, write the title at the top left and return the area below it.
+/// Clear the canvas (an SVG's; a pixel canvas is blank paper already), write the title at the top left and return the area below it.
 pub fn titled<DB: DrawingBackend>(
     root: &Area<DB>,
     theme: &Theme,
@@ -51,7 +51,11 @@ pub fn titled<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    root.fill(&PAPER)?;
+    // A pixel canvas starts as paper (`draw_rgb`): painting it again cost a pass over every
+    // pixel of every figure.
+    if !theme.raster() {
+        root.fill(&PAPER)?;
+    }
     let header = theme.tpx(TITLE_BAR);
     let at = (theme.margin(), header / 2 + theme.px(4.0));
     text(

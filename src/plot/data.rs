@@ -5,6 +5,7 @@
 //! every problem with the inputs is reported here, once, naming the file and what is wrong.
 
 use super::PlotError;
+use crate::beat::{Channel, SampledBeat};
 use crate::metrics::Metrics;
 use crate::model::params::{ChamberId, ChamberParams};
 use serde::Deserialize;
@@ -114,6 +115,19 @@ impl Waveforms {
 
     pub fn len(&self) -> usize {
         self.t_s.len()
+    }
+
+    /// The figures' channels of a sampled beat: the numbers waveforms.csv holds for it (the file
+    /// writes each in its shortest round-trip form, so reading it back gives these again).
+    pub fn from_beat(beat: &SampledBeat) -> Waveforms {
+        let mut w = Waveforms::default();
+        for (name, values) in Self::COLUMNS.iter().zip(w.fields_mut()) {
+            *values = match Channel::ALL.iter().find(|c| c.name() == *name) {
+                Some(&channel) => beat.col(channel).to_vec(),
+                None => beat.t_s.clone(), // `t_s`, the one column that is not a channel
+            };
+        }
+        w
     }
 
     pub fn is_empty(&self) -> bool {

@@ -738,7 +738,9 @@ fn figure_rgb(figure: &impl Figure, opts: &PlotOptions) -> Result<Vec<u8>, PlotE
 }
 
 fn draw_rgb(figure: &impl Figure, opts: &PlotOptions) -> Result<Vec<u8>, DrawError> {
-    let mut buf = vec![0u8; opts.width as usize * opts.height as usize * 3];
+    // Blank paper: figures draw on it without painting the background first.
+    let paper = [style::PAPER.0, style::PAPER.1, style::PAPER.2];
+    let mut buf = paper.repeat(opts.width as usize * opts.height as usize);
     {
         let root =
             BitMapBackend::with_buffer(&mut buf, (opts.width, opts.height)).into_drawing_area();
