@@ -108,12 +108,12 @@ impl SampledBeat {
         tolerances: Tolerances,
     ) -> Result<Self, SolverError> {
         let states = sample_beat(circuit, y0, times_s, tolerances)?;
-        Ok(Self::from_states(circuit, times_s, &states))
+        Ok(Self::from_states(circuit, times_s, states))
     }
 
     /// Sample an already integrated beat at `times_s`.
     pub fn from_dense(circuit: &Circuit, beat: &DenseBeat<N_STATE>, times_s: &[f64]) -> Self {
-        Self::from_states(circuit, times_s, &beat.sample(times_s))
+        Self::from_states(circuit, times_s, beat.samples(times_s))
     }
 
     /// Sample times every `step_s` from 0: `with_end` adds t = RR (a closed grid for
@@ -128,11 +128,17 @@ impl SampledBeat {
         }
     }
 
-    fn from_states(circuit: &Circuit, times_s: &[f64], states: &[State]) -> Self {
+    /// The channels at `times_s` of the states there (one per time).
+    fn from_states(
+        circuit: &Circuit,
+        times_s: &[f64],
+        states: impl IntoIterator<Item = State>,
+    ) -> Self {
         const WIDTH: usize = Channel::ALL.len();
         // Rows are built on the stack and appended: no zero-filled table to overwrite.
-        let mut flat = Vec::with_capacity(states.len() * WIDTH);
+        let mut flat = Vec::with_capacity(times_s.len() * WIDTH);
         for (t, y) in times_s.iter().zip(states) {
+            let y = &y;
             let obs = circuit.observe(*t, y);
             let mut out = [0.0; WIDTH];
             let mut put = |c: Channel, v: f64| out[c.index()] = v;
@@ -168,11 +174,12 @@ impl SampledBeat {
             }
             flat.extend_from_slice(&out);
         }
-        let data = Array2::from_shape_vec((states.len(), WIDTH), flat)
-            .expect("one row of WIDTH values per state");
+        let rows = flat.len() / WIDTH;
+        let data =
+            Array2::from_shape_vec((rows, WIDTH), flat).expect("one row of WIDTH values per state");
         Self {
             period_s: circuit.period_s(),
-            t_s: times_s.to_vec(),
+            t_s: times_s[..rows].to_vec(),
             data,
         }
     }

@@ -144,7 +144,7 @@ pub enum Command {
     /// Run a parameter sweep (docs/sweeps.md): one pre/post comparison per point, in parallel,
     /// rows streamed to DIR/results.csv, DIR/sweep.json recording what was run.
     Sweep {
-        /// Sweep file (TOML): base scenario, mode (grid, lhs, sobol) and axes.
+        /// Sweep file (TOML): base scenario, mode (grid, lhs, sobol, random, saltelli) and axes.
         sweep: PathBuf,
         /// Output directory [default: output/sweeps/<sweep file stem>/, and shard-I-of-N/
         /// inside it with --shard].
