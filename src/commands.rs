@@ -131,7 +131,7 @@ pub struct RunOptions<'a> {
     pub sets: &'a [String],
     pub out: Option<&'a Path>,
     pub quiet: bool,
-    /// Figures to draw from the written outputs; `None` for none.
+    /// Figures to draw (of the numbers the written outputs hold); `None` for none.
     pub plots: Option<ImageFormat>,
     /// How to find the periodic steady states.
     pub convergence: Search,
@@ -140,9 +140,9 @@ pub struct RunOptions<'a> {
 }
 
 /// `mitralsim run`: simulate (before and, with a clip, after the repair), write
-/// DIR/{metrics.json, waveforms.csv, scenario.resolved.toml}, draw the figures from those files
-/// (so that `mitralsim plot` later draws the same) and print the summary to `stdout` unless
-/// `quiet`.
+/// DIR/{metrics.json, waveforms.csv, scenario.resolved.toml}, draw the figures of the numbers
+/// those files hold (so that `mitralsim plot` later draws the same) and print the summary to
+/// `stdout` unless `quiet`.
 pub fn run(opts: &RunOptions<'_>, mut stdout: impl Write) -> Result<RunOutcome, CommandError> {
     let RunOptions {
         scenario: scenario_path,
