@@ -138,8 +138,7 @@ impl SampledBeat {
         // Rows are built on the stack and appended: no zero-filled table to overwrite.
         let mut flat = Vec::with_capacity(times_s.len() * WIDTH);
         for (t, y) in times_s.iter().zip(states) {
-            let y = &y;
-            let obs = circuit.observe(*t, y);
+            let obs = circuit.observe(*t, &y);
             let mut out = [0.0; WIDTH];
             let mut put = |c: Channel, v: f64| out[c.index()] = v;
             for (ch, p, v, e) in [

@@ -106,11 +106,10 @@ pub struct RunOutcome {
 impl RunOutcome {
     /// Beats of the state(s) that did not converge, for the warning.
     pub fn unconverged_beats(&self) -> Option<u32> {
-        let r = &self.result;
-        std::iter::once(&r.pre)
-            .chain(r.post.as_ref().map(|p| &p.sim))
-            .find(|s| !s.steady.converged)
-            .map(|s| s.steady.beats)
+        self.result
+            .states()
+            .find(|(_, s)| !s.steady.converged)
+            .map(|(_, s)| s.steady.beats)
     }
 
     /// The post-clip stenosis flag, when it is raised.
@@ -246,13 +245,7 @@ pub fn write_run_outputs(
     plot_format: Option<ImageFormat>,
     with_report: bool,
 ) -> Result<RunOutputs, CommandError> {
-    let pre_waveforms = result.pre.waveforms(scenario.waveform_step_s);
-    let post_waveforms = result
-        .post
-        .as_ref()
-        .map(|p| p.sim.waveforms(scenario.waveform_step_s));
-    let mut beats = vec![("pre", &pre_waveforms)];
-    beats.extend(post_waveforms.as_ref().map(|b| ("post", b)));
+    let beats = result.waveforms(scenario.waveform_step_s);
 
     // Everything is written into a staging directory and moved into place as one set.
     let staging = Staging::new(out_dir).map_err(write_err(out_dir))?;
@@ -287,32 +280,32 @@ pub fn write_run_outputs(
         };
         (run_figure_data(scenario, result, &beats), opts)
     });
-    let draw = |kind: PlotKind| -> Option<Result<PathBuf, CommandError>> {
-        let (run, opts) = figures.as_ref()?;
-        Some(draw_run_figure(&staging, kind, run, opts))
-    };
     // Every output is a task, started longest first (measured: Wiggers 9.7 ms, bars 5.9, PV loop
     // 4.8, LA loop 4.3, waveforms.csv 3.5) on whichever core is free: on two cores both then
     // finish together, 2 ms sooner than figures and files side by side.
-    let mut drawn: Vec<(PlotKind, Option<Result<PathBuf, CommandError>>)> = FIGURES_LONGEST_FIRST
-        .iter()
-        .map(|&kind| (kind, None))
-        .collect();
+    let kinds = if figures.is_some() {
+        &FIGURES_LONGEST_FIRST[..]
+    } else {
+        &[]
+    };
+    let mut drawn: Vec<Option<Result<PathBuf, CommandError>>> =
+        kinds.iter().map(|_| None).collect();
     let mut data = None;
     rayon::scope_fifo(|s| {
-        for (kind, slot) in &mut drawn {
-            s.spawn_fifo(|_| *slot = draw(*kind));
+        if let Some((run, opts)) = &figures {
+            for (&kind, slot) in kinds.iter().zip(&mut drawn) {
+                let staging = &staging;
+                s.spawn_fifo(move |_| *slot = Some(draw_run_figure(staging, kind, run, opts)));
+            }
         }
         s.spawn_fifo(|_| data = Some(write_data()));
     });
-    let data = data.expect("the scope ran every task");
-    data?;
-    let mut staged_plots = Vec::new();
-    for (kind, file) in drawn {
-        if let Some(file) = file.transpose()? {
-            staged_plots.push((kind, file));
-        }
-    }
+    data.expect("the scope ran every task")?;
+    let mut staged_plots = kinds
+        .iter()
+        .zip(drawn)
+        .map(|(&kind, file)| Ok((kind, file.expect("the scope ran every task")?)))
+        .collect::<Result<Vec<_>, CommandError>>()?;
     staged_plots.sort_by_key(|(kind, _)| PlotKind::ALL.iter().position(|k| k == kind));
     // The report is part of the set: written in the stage from the staged files.
     let report = if with_report {
@@ -337,26 +330,24 @@ pub fn write_run_outputs(
 }
 
 /// What the figures of a run show, from the run itself: the same data [`plot::RunData::load`]
-/// reads back from the files [`write_run_outputs`] writes for it (`beats`: its sampled beats by
-/// state name) — waveforms.csv and metrics.json hold every number in shortest round-trip form
+/// reads back from the files [`write_run_outputs`] writes for it (`beats`: its sampled beats,
+/// [`Comparison::waveforms`]) — waveforms.csv and metrics.json hold every number in shortest round-trip form
 /// (tests/plots.rs checks the two are equal on every preset).
 pub fn run_figure_data(
     scenario: &Scenario,
     result: &Comparison,
-    beats: &[(&str, &SampledBeat)],
+    beats: &[(&str, SampledBeat)],
 ) -> plot::RunData {
-    let metrics =
-        std::iter::once(&result.pre.metrics).chain(result.post.as_ref().map(|p| &p.sim.metrics));
     plot::RunData {
         scenario_name: scenario.name.clone(),
         states: StateId::ALL
             .into_iter()
+            .zip(result.states())
             .zip(beats)
-            .zip(metrics)
-            .map(|((id, (_, beat)), metrics)| StateRun {
+            .map(|((id, (_, sim)), (_, beat))| StateRun {
                 id,
                 waveforms: Waveforms::from_beat(beat),
-                metrics: validity::undefined_as_nan(metrics),
+                metrics: validity::undefined_as_nan(&sim.metrics),
             })
             .collect(),
         lv: Some(*scenario.params.chamber(ChamberId::Lv)),
@@ -594,9 +585,7 @@ fn print_run_header(s: &Scenario, result: &Comparison, mut out: impl Write) -> i
     if let Some(d) = &s.description {
         writeln!(out, "{d}")?;
     }
-    let states =
-        std::iter::once(("pre", &result.pre)).chain(result.post.as_ref().map(|p| ("post", &p.sim)));
-    for (state, sim) in states {
+    for (state, sim) in result.states() {
         let st = &sim.steady;
         let verdict = if st.converged {
             "periodic steady state after"

@@ -673,6 +673,19 @@ impl Comparison {
         }
     }
 
+    /// The simulated states by name: `pre`, then `post` with a clip.
+    pub fn states(&self) -> impl Iterator<Item = (&'static str, &Simulation)> {
+        std::iter::once(("pre", &self.pre)).chain(self.post.as_ref().map(|p| ("post", &p.sim)))
+    }
+
+    /// Each state's converged beat at the output step `step_s`, by state name: the rows of
+    /// waveforms.csv.
+    pub fn waveforms(&self, step_s: f64) -> Vec<(&'static str, SampledBeat)> {
+        self.states()
+            .map(|(name, sim)| (name, sim.waveforms(step_s)))
+            .collect()
+    }
+
     /// Both states reached their periodic steady state.
     pub fn converged(&self) -> bool {
         self.pre.steady.converged && self.post.as_ref().is_none_or(|p| p.sim.steady.converged)

@@ -11,14 +11,7 @@
 
 use mitralsim::model::state::compartment_volumes_ml;
 use mitralsim::scenario;
-use mitralsim::simulate::{Comparison, Search, Simulation, REFLEX_TOL_MMHG};
-
-/// The simulated states of a comparison: pre, and post with a clip.
-fn states(c: &Comparison) -> Vec<(&'static str, &Simulation)> {
-    let mut v = vec![("pre", &c.pre)];
-    v.extend(c.post.as_ref().map(|p| ("post", &p.sim)));
-    v
-}
+use mitralsim::simulate::{Comparison, Search, REFLEX_TOL_MMHG};
 
 #[test]
 fn accelerated_run_lands_where_the_plain_search_does_on_every_preset() {
@@ -28,7 +21,7 @@ fn accelerated_run_lands_where_the_plain_search_does_on_every_preset() {
         let tol_ml = s.solver.tol_ml;
         let fast = Comparison::run_with(&s, Search::Accelerated).expect("accelerated run");
         let plain = Comparison::run_with(&s, Search::Plain).expect("plain run");
-        for ((state, a), (_, p)) in states(&fast).into_iter().zip(states(&plain)) {
+        for ((state, a), (_, p)) in fast.states().zip(plain.states()) {
             let what = format!("{name} {state}");
             assert!(a.steady.converged && p.steady.converged, "{what}");
             assert!(

@@ -127,8 +127,7 @@ fn metrics_do_not_depend_on_the_quadrature_grid() {
         let text = format!("version = 1\npreset = \"{preset}\"\n");
         let scenario = mitralsim::scenario::load_str(&text, "case.toml", None, sets).unwrap();
         let result = mitralsim::simulate::Comparison::run(&scenario).unwrap();
-        let sims = std::iter::once(&result.pre).chain(result.post.as_ref().map(|p| &p.sim));
-        for sim in sims {
+        for (_, sim) in result.states() {
             let fine_grid = SampledBeat::grid(sim.circuit.period_s(), 1e-5, true);
             let fine = SampledBeat::from_dense(&sim.circuit, &sim.steady.last_beat, &fine_grid);
             let reference = Metrics::from_beat(

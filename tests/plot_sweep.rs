@@ -172,10 +172,7 @@ fn simulate(spec: &Spec) -> Fixture {
                 keys.get_or_insert_with(|| pre.iter().map(|(k, _)| k.clone()).collect());
                 let post = c.post.as_ref().map(|p| metric_cells(&p.sim.metrics));
                 if spec.waveforms {
-                    let pre_beat = c.pre.waveforms(s.waveform_step_s);
-                    let post_beat = c.post.as_ref().map(|p| p.sim.waveforms(s.waveform_step_s));
-                    let mut beats = vec![("pre", &pre_beat)];
-                    beats.extend(post_beat.as_ref().map(|b| ("post", b)));
+                    let beats = c.waveforms(s.waveform_step_s);
                     let mut bytes = Vec::new();
                     waveforms_csv::write(&beats, &mut bytes).unwrap();
                     waveforms.push((index, bytes));

@@ -90,11 +90,9 @@ fn run_preset(name: &str, out: &Path) {
 fn write_comparison(s: &Scenario) -> Fixture {
     let result = Comparison::run(s).unwrap();
     assert!(result.converged());
-    let post = result.post.as_ref().expect("a clip");
-    let pre_beat = result.pre.waveforms(s.waveform_step_s);
-    let post_beat = post.sim.waveforms(s.waveform_step_s);
+    assert!(result.post.is_some(), "a clip");
     let mut csv = Vec::new();
-    waveforms_csv::write(&[("pre", &pre_beat), ("post", &post_beat)], &mut csv).unwrap();
+    waveforms_csv::write(&result.waveforms(s.waveform_step_s), &mut csv).unwrap();
     let info = ScenarioInfo {
         name: &s.name,
         description: s.description.as_deref(),
@@ -698,13 +696,7 @@ fn run_figures_use_exactly_the_numbers_their_files_hold_on_every_preset() {
         let result = Comparison::run(&s).expect("the preset runs");
         let dir = tempfile::tempdir().unwrap();
         commands::write_run_outputs(dir.path(), &s, &result, None, false).expect("outputs");
-        let pre = result.pre.waveforms(s.waveform_step_s);
-        let post = result
-            .post
-            .as_ref()
-            .map(|p| p.sim.waveforms(s.waveform_step_s));
-        let mut beats = vec![("pre", &pre)];
-        beats.extend(post.as_ref().map(|b| ("post", b)));
+        let beats = result.waveforms(s.waveform_step_s);
         let in_memory = commands::run_figure_data(&s, &result, &beats);
         let from_files = RunData::load(dir.path()).expect("the files load");
         assert_eq!(

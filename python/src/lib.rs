@@ -193,11 +193,7 @@ impl NativeResult {
 
     /// waveforms.csv's columns as {name: list}: `state`, `t_s`, then every channel.
     fn waveform_columns<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let step_s = self.scenario.waveform_step_s;
-        let pre = self.result.pre.waveforms(step_s);
-        let post = self.result.post.as_ref().map(|p| p.sim.waveforms(step_s));
-        let mut beats = vec![("pre", &pre)];
-        beats.extend(post.as_ref().map(|b| ("post", b)));
+        let beats = self.result.waveforms(self.scenario.waveform_step_s);
         let out = PyDict::new(py);
         let states: Vec<&str> = beats
             .iter()
@@ -248,10 +244,10 @@ impl NativeResult {
     /// Beats of the first state that did not converge, else None.
     #[getter]
     fn unconverged_beats(&self) -> Option<u32> {
-        std::iter::once(&self.result.pre)
-            .chain(self.result.post.as_ref().map(|p| &p.sim))
-            .find(|s| !s.steady.converged)
-            .map(|s| s.steady.beats)
+        self.result
+            .states()
+            .find(|(_, s)| !s.steady.converged)
+            .map(|(_, s)| s.steady.beats)
     }
 
     #[getter]

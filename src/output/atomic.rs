@@ -21,10 +21,7 @@ pub fn write_atomic(
 ) -> io::Result<()> {
     let tmp = temporary_name(path);
     let result = (|| {
-        let mut w = BufWriter::with_capacity(1 << 16, File::create(&tmp)?);
-        write(&mut w)?;
-        let file = w.into_inner().map_err(io::IntoInnerError::into_error)?;
-        file.sync_all()?;
+        write_synced(&tmp, write)?;
         fs::rename(&tmp, path)?;
         sync_dir(path.parent().unwrap_or(Path::new(".")))
     })();
@@ -32,6 +29,19 @@ pub fn write_atomic(
         let _ = fs::remove_file(&tmp);
     }
     result
+}
+
+/// Create `path` and fill it through a buffered writer with `write`, then make its content
+/// durable (`fsync`). Not atomic by itself: a reader may see it partly written.
+pub fn write_synced(
+    path: &Path,
+    write: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>,
+) -> io::Result<()> {
+    let mut w = BufWriter::with_capacity(1 << 16, File::create(path)?);
+    write(&mut w)?;
+    w.into_inner()
+        .map_err(io::IntoInnerError::into_error)?
+        .sync_all()
 }
 
 /// The temporary name of `path` while it is being written: hidden, in the same directory (a

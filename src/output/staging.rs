@@ -16,7 +16,7 @@ use std::io::{self, BufWriter};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use super::atomic::sync_dir;
+use super::atomic::{sync_dir, write_synced};
 
 /// Prefix of staging directories.
 const STAGING_PREFIX: &str = ".staging-";
@@ -70,11 +70,7 @@ impl Staging {
         name: &str,
         write: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>,
     ) -> io::Result<()> {
-        let mut w = BufWriter::with_capacity(1 << 16, File::create(self.dir.join(name))?);
-        write(&mut w)?;
-        w.into_inner()
-            .map_err(io::IntoInnerError::into_error)?
-            .sync_all()?;
+        write_synced(&self.dir.join(name), write)?;
         self.synced_now(name);
         Ok(())
     }

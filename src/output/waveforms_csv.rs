@@ -16,7 +16,7 @@ use rayon::prelude::*;
 use std::io::{self, Write};
 
 /// Write each `(state, beat)` as rows of one CSV with `state` and `t_s` columns first.
-pub fn write(beats: &[(&str, &SampledBeat)], out: impl Write) -> io::Result<()> {
+pub fn write(beats: &[(&str, SampledBeat)], out: impl Write) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
     let header: Vec<&str> = ["state", "t_s"]
         .into_iter()

@@ -66,10 +66,7 @@ fn write_point_waveforms(
     result: &crate::simulate::Comparison,
     step_s: f64,
 ) -> Result<(), (PathBuf, io::Error)> {
-    let pre = result.pre.waveforms(step_s);
-    let post = result.post.as_ref().map(|p| p.sim.waveforms(step_s));
-    let mut beats = vec![("pre", &pre)];
-    beats.extend(post.as_ref().map(|b| ("post", b)));
+    let beats = result.waveforms(step_s);
     let path = dir.join(WAVEFORMS_DIR).join(point_waveforms_name(index));
     write_atomic(&path, |w| crate::output::waveforms_csv::write(&beats, w)).map_err(|e| (path, e))
 }
